@@ -1,0 +1,244 @@
+// Package erb reads the ERB tags in a Kamal config without executing Ruby.
+//
+// Mask replaces every tag with a placeholder of the same byte length, so a YAML
+// parser run over the masked text reports positions that are valid in the
+// original bytes. Expand later resolves the few tag forms people use for
+// values (ENV lookups and string literals) from the environment.
+package erb
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Tag is one ERB tag of a template.
+type Tag struct {
+	Start, End int    // byte span in the source, delimiters included
+	Line       int    // 1-based line of Start
+	Code       string // Ruby between the delimiters, trimmed
+	Output     bool   // <%= … %>
+	Token      string // placeholder written in its place; "" if blanked out
+}
+
+// Template is a source with its ERB tags masked.
+type Template struct {
+	Masked []byte
+	Tags   []Tag
+	blocks []block // Ruby blocks and conditionals: both branches stay in Masked
+}
+
+type block struct{ start, end, line int }
+
+var (
+	opens  = regexp.MustCompile(`^(if|unless|case|while|until|for|begin)\b|\bdo(\s*\|[^|]*\|)?$`)
+	closes = regexp.MustCompile(`^end\b`)
+)
+
+// Block returns the line of the innermost ERB control block (if, unless,
+// each … do) around offset, or 0. The masked text keeps every branch of such
+// a block, so a value inside it may not be what Kamal sees.
+func (t *Template) Block(offset int) int {
+	line := 0
+	for _, b := range t.blocks {
+		if b.start <= offset && offset < b.end {
+			line = b.line
+		}
+	}
+	return line
+}
+
+func (t *Template) trackBlocks() {
+	var stack []Tag
+	for _, tag := range t.Tags {
+		switch {
+		case tag.Output:
+		case closes.MatchString(tag.Code) && len(stack) > 0:
+			open := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			t.blocks = append(t.blocks, block{start: open.Start, end: tag.End, line: open.Line})
+		case opens.MatchString(tag.Code):
+			stack = append(stack, tag)
+		}
+	}
+	for _, open := range stack { // unclosed: runs to the end of the file
+		t.blocks = append(t.blocks, block{start: open.Start, end: len(t.Masked), line: open.Line})
+	}
+}
+
+// Mask finds the ERB tags in src. Control tags that stand alone on their line
+// become spaces (a blank YAML line); every other tag becomes a unique token.
+func Mask(src []byte) (*Template, error) {
+	t := &Template{Masked: bytes.Clone(src)}
+	if !bytes.Contains(src, []byte("<%")) {
+		return t, nil
+	}
+	for i := 0; i < len(src); {
+		j := bytes.Index(src[i:], []byte("<%"))
+		if j < 0 {
+			break
+		}
+		start := i + j
+		if bytes.HasPrefix(src[start:], []byte("<%%")) { // literal "<%"
+			i = start + 3
+			continue
+		}
+		k := bytes.Index(src[start+2:], []byte("%>"))
+		line := 1 + bytes.Count(src[:start], []byte("\n"))
+		if k < 0 {
+			return nil, fmt.Errorf("line %d: ERB tag is not closed with %%>", line)
+		}
+		end := start + 2 + k + 2
+		inner := string(src[start+2 : end-2])
+		inner = strings.TrimPrefix(inner, "-")
+		inner = strings.TrimSuffix(inner, "-")
+		tag := Tag{Start: start, End: end, Line: line}
+		switch {
+		case strings.HasPrefix(inner, "="):
+			tag.Output = true
+			tag.Code = strings.TrimSpace(inner[1:])
+		case strings.HasPrefix(inner, "#"):
+			tag.Code = ""
+		default:
+			tag.Code = strings.TrimSpace(inner)
+		}
+		if !tag.Output && standalone(src, start, end) {
+			blank(t.Masked[start:end])
+		} else {
+			tag.Token = token(len(t.Tags), end-start)
+			fill(t.Masked[start:end], tag.Token)
+		}
+		t.Tags = append(t.Tags, tag)
+		i = end
+	}
+	t.trackBlocks()
+	return t, nil
+}
+
+// standalone reports whether only white space surrounds the span on its line.
+func standalone(src []byte, start, end int) bool {
+	ls := bytes.LastIndexByte(src[:start], '\n') + 1
+	le := bytes.IndexByte(src[end:], '\n')
+	if le < 0 {
+		le = len(src)
+	} else {
+		le += end
+	}
+	return len(bytes.TrimSpace(src[ls:start])) == 0 && len(bytes.TrimSpace(src[end:le])) == 0
+}
+
+func blank(b []byte) {
+	for i, c := range b {
+		if c != '\n' && c != '\r' {
+			b[i] = ' '
+		}
+	}
+}
+
+// token is "ERB<index>" padded with underscores to n bytes. Every output tag
+// is at least six bytes ("<%=x%>"), room for 36³ indexes; a shorter code tag
+// is cut, which can only make a value containing it look like plain text.
+func token(index, n int) string {
+	s := "ERB" + strconv.FormatInt(int64(index), 36)
+	if len(s) > n {
+		return s[:n]
+	}
+	return s + strings.Repeat("_", n-len(s))
+}
+
+// fill writes tok over b; a tag spanning lines keeps its line breaks and puts
+// what fits of the token on its first line.
+func fill(b []byte, tok string) {
+	nl := bytes.IndexAny(b, "\r\n")
+	if nl < 0 {
+		copy(b, tok)
+		return
+	}
+	blank(b)
+	copy(b[:nl], tok[:min(nl, len(tok))])
+}
+
+// Contains reports whether a value read from the masked text holds ERB.
+func (t *Template) Contains(s string) bool {
+	for _, tag := range t.Tags {
+		if tag.Token != "" && strings.Contains(s, tag.Token) {
+			return true
+		}
+	}
+	return false
+}
+
+// UnresolvedError says that a value needs Ruby this package does not run.
+type UnresolvedError struct {
+	Line int
+	Code string
+	Why  string
+}
+
+func (e *UnresolvedError) Error() string {
+	return fmt.Sprintf("line %d: ERB <%%= %s %%> %s", e.Line, e.Code, e.Why)
+}
+
+// Expand replaces the tokens in a value read from the masked text with what
+// each tag evaluates to.
+func (t *Template) Expand(s string, getenv func(string) string) (string, error) {
+	if len(t.Tags) == 0 {
+		return s, nil
+	}
+	for _, tag := range t.Tags {
+		if tag.Token == "" || !strings.Contains(s, tag.Token) {
+			continue
+		}
+		if !tag.Output {
+			return "", &UnresolvedError{Line: tag.Line, Code: tag.Code, Why: "is Ruby control flow inside a value"}
+		}
+		v, err := Eval(tag.Code, getenv)
+		if err != nil {
+			err.Line = tag.Line
+			return "", err
+		}
+		s = strings.ReplaceAll(s, tag.Token, v)
+	}
+	return s, nil
+}
+
+var (
+	envIndex = regexp.MustCompile(`^ENV\[\s*(?:"([^"]*)"|'([^']*)')\s*\]$`)
+	envFetch = regexp.MustCompile(`^ENV\.fetch\(\s*(?:"([^"]*)"|'([^']*)')\s*(?:,\s*(?:"([^"#]*)"|'([^']*)'|(-?\d+)|(nil))\s*)?\)$`)
+	literal  = regexp.MustCompile(`^(?:"([^"#\\]*)"|'([^'\\]*)')$`)
+)
+
+// Eval evaluates the few side-effect-free forms of an output tag: ENV["X"],
+// ENV['X'], ENV.fetch("X"), ENV.fetch("X", "default"), and string literals.
+// An empty variable counts as unset, as it does for the Actions runner's inputs.
+func Eval(code string, getenv func(string) string) (string, *UnresolvedError) {
+	code = strings.TrimSpace(code)
+	if m := envIndex.FindStringSubmatch(code); m != nil {
+		name := m[1] + m[2]
+		v := getenv(name)
+		if v == "" {
+			return "", &UnresolvedError{Code: code, Why: fmt.Sprintf("is empty: environment variable %s is not set", name)}
+		}
+		return v, nil
+	}
+	if m := envFetch.FindStringSubmatch(code); m != nil {
+		name := m[1] + m[2]
+		if v := getenv(name); v != "" {
+			return v, nil
+		}
+		hasDefault := strings.Contains(code, ",")
+		if !hasDefault {
+			return "", &UnresolvedError{Code: code, Why: fmt.Sprintf("fails: environment variable %s is not set", name)}
+		}
+		if m[6] == "nil" {
+			return "", &UnresolvedError{Code: code, Why: fmt.Sprintf("is empty: environment variable %s is not set", name)}
+		}
+		return m[3] + m[4] + m[5], nil
+	}
+	if m := literal.FindStringSubmatch(code); m != nil {
+		return m[1] + m[2], nil
+	}
+	return "", &UnresolvedError{Code: code, Why: "is Ruby this action does not run"}
+}

@@ -1,0 +1,79 @@
+package kamal
+
+import (
+	"fmt"
+	"strings"
+)
+
+// check flags what Kamal would choke on, each at its line with the fix.
+func (c *Config) check() {
+	switch img := c.Image; {
+	case !img.Present():
+		p := Pos{File: c.Files[0].Path}
+		if img.Set {
+			p = img.Pos
+		}
+		c.note(errorAt(p, "add image: <namespace>/<name> (the repository, without registry host or tag)", "image is not set"))
+	case img.Err != nil:
+	default:
+		c.checkRepoName(img, "image", "registry.server")
+	}
+	c.checkCache()
+	for key, v := range map[string]Value{"image": c.Image, "registry.server": c.Server,
+		"builder.cache.type": c.Cache.Type, "builder.cache.options": c.Cache.Options} {
+		if v.Block > 0 {
+			c.note(&Finding{Pos: v.Pos, Severity: Warning,
+				Msg: fmt.Sprintf("%s sits inside the ERB block opened at line %d; the action reads every branch as written and cannot tell which one Kamal takes", key, v.Block),
+				Fix: "move it out of the block, or set the matching input"})
+		}
+	}
+}
+
+func (c *Config) checkRepoName(v Value, key, serverKey string) {
+	host, _, _ := strings.Cut(v.Text, "/")
+	if strings.Contains(v.Text, "/") && (strings.ContainsAny(host, ".:") || host == "localhost") {
+		c.note(errorAt(v.Pos, fmt.Sprintf("set %s: %s and put %s in %s", key, strings.TrimPrefix(v.Text, host+"/"), host, serverKey),
+			"%s %q includes the registry host %s: Kamal prefixes %s itself", key, v.Text, host, serverKey))
+	}
+	last := v.Text[strings.LastIndex(v.Text, "/")+1:]
+	if key == "image" && strings.ContainsAny(last, ":@") {
+		name, _, _ := strings.Cut(v.Text, "@")
+		name = name[:strings.LastIndex(name, "/")+1] + strings.SplitN(last, ":", 2)[0]
+		c.note(errorAt(v.Pos, fmt.Sprintf("set image: %s; Kamal tags each build itself", name), "image %q has a tag or digest", v.Text))
+	}
+}
+
+func (c *Config) checkCache() {
+	cc := c.Cache
+	if !cc.Present || len(cc.view) == 0 {
+		return
+	}
+	switch t := cc.Type; {
+	case !t.Present():
+		c.note(&Finding{Pos: cc.Pos, Severity: Warning, Msg: "builder.cache has no type, so Kamal passes no cache flags at all",
+			Fix: "add type: registry (or gha)"})
+	case t.Err != nil:
+		c.note(&Finding{Pos: t.Pos, Severity: Error, Msg: t.Err.Error()})
+	case t.Text != "registry" && t.Text != "gha":
+		c.note(errorAt(t.Pos, "use type: registry or type: gha", "builder.cache.type %q is not one Kamal accepts", t.Text))
+	}
+	if img := cc.Image; img.Present() && img.Err == nil {
+		c.checkRepoName(img, "builder.cache.image", "registry.server")
+	}
+	o := cc.Options
+	if !o.Present() || o.Err != nil || o.ERB {
+		return
+	}
+	if strings.ContainsAny(o.Text, " \t\r\n") {
+		c.note(&Finding{Pos: o.Pos, Severity: Warning,
+			Msg: "builder.cache.options contains white space; Kamal passes it unquoted to the shell, so the build command breaks",
+			Fix: "write it as one line of key=value pairs separated by commas, no spaces"})
+	}
+	for _, kv := range ParseOptions(o.Text) {
+		if kv.Key == "oci-mediatypes" && kv.Value == "false" {
+			c.note(&Finding{Pos: o.Pos, Severity: Warning,
+				Msg: "oci-mediatypes=false makes BuildKit reject image-manifest=true, which ECR needs",
+				Fix: "set oci-mediatypes=true"})
+		}
+	}
+}

@@ -1,0 +1,196 @@
+package kamal
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// corpusDir holds real configs from public repositories (shared/ beside the checkout).
+var corpusDir = filepath.Join("..", "..", "..", "shared", "corpus", "kamal")
+
+type corpusRow struct {
+	dir, config, destination, valid, err, service, image, server, repository, cacheFrom, cacheTo, accessories string
+}
+
+func readCorpus(t *testing.T) []corpusRow {
+	t.Helper()
+	f, err := os.Open(filepath.Join(corpusDir, "KAMAL.tsv"))
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skip("shared corpus not found beside the checkout")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []corpusRow
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		c := strings.Split(sc.Text(), "\t")
+		if c[0] == "dir" {
+			continue
+		}
+		for len(c) < 12 {
+			c = append(c, "")
+		}
+		rows = append(rows, corpusRow{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11]})
+	}
+	return rows
+}
+
+func emptyEnv(string) string { return "" }
+
+func loadCorpus(dir, config, dest string) (*Config, error) {
+	root := filepath.Join(corpusDir, dir)
+	return Load(func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(root, name)) }, emptyEnv, config, dest)
+}
+
+// Where Kamal accepts a config, the action resolves the same image,
+// repository and cache references.
+func TestCorpusMatchesKamal(t *testing.T) {
+	for _, r := range readCorpus(t) {
+		if r.valid != "true" {
+			continue
+		}
+		t.Run(r.dir+"/"+r.destination, func(t *testing.T) {
+			c, err := loadCorpus(r.dir, r.config, r.destination)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if c.Service.Text != r.service || c.Image.Text != r.image || c.Server.Text != r.server {
+				t.Errorf("service, image, server = %q %q %q; Kamal: %q %q %q", c.Service.Text, c.Image.Text, c.Server.Text, r.service, r.image, r.server)
+			}
+			if got := c.Repository(c.Server.Text); got != r.repository {
+				t.Errorf("repository = %q, Kamal %q", got, r.repository)
+			}
+			if c.CacheType() == "registry" {
+				from := "type=registry,ref=" + joinRef(c.Server.Text, c.CacheImage())
+				to := from
+				if c.Cache.Options.Present() {
+					to += "," + c.Cache.Options.Text
+				}
+				if from != r.cacheFrom || to != r.cacheTo {
+					t.Errorf("cache from/to = %q %q; Kamal %q %q", from, to, r.cacheFrom, r.cacheTo)
+				}
+			}
+			want := map[string]string{}
+			if r.accessories != "" {
+				if err := json.Unmarshal([]byte(r.accessories), &want); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := map[string]string{}
+			for _, a := range c.Accessories {
+				if a.Image.Present() && a.Image.Block == 0 { // inside <% if %>: Kamal's env decides
+					got[a.Name] = a.Ref()
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("accessories = %v, Kamal %v", got, want)
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("accessory %s = %q, Kamal %q", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+// Every corpus file is read without a crash: resolved, or an error at a line.
+// Every one with a builder gets a registry cache that Kamal would accept, and
+// only bytes inside the builder section change.
+func TestCorpusPatch(t *testing.T) {
+	rows := readCorpus(t)
+	seen := map[string]bool{}
+	for _, r := range rows {
+		for _, dest := range []string{"", r.destination} {
+			key := r.dir + "|" + r.config + "|" + dest
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			t.Run(r.dir+"/"+dest, func(t *testing.T) {
+				c, err := loadCorpus(r.dir, r.config, dest)
+				var f *Finding
+				if err != nil {
+					if !errors.As(err, &f) || f.Pos.File == "" {
+						t.Fatalf("error without a place: %v", err)
+					}
+					return
+				}
+				e, err := c.PlanCache(CacheRequest{Patch: true, Enable: true})
+				if err != nil {
+					if !errors.As(err, &f) || f.Fix == "" || (f.Pos.Line == 0 && c.builderEntry != nil) {
+						t.Fatalf("error without a line or fix: %v", err)
+					}
+					return
+				}
+				if c.CacheType() == "gha" || (c.Cache.Present && c.CacheType() == "") {
+					if e != nil {
+						t.Fatalf("edited a %q cache", c.CacheType())
+					}
+					return
+				}
+				if e == nil {
+					if c.CacheType() != "registry" || !HasECROptions(c.Cache.Options.Text) {
+						t.Fatalf("no edit, yet options are %q", c.Cache.Options.Text)
+					}
+					return
+				}
+				out, after, err := c.Apply([]*Edit{e})
+				if err != nil {
+					t.Fatalf("Apply: %v", err)
+				}
+				if !HasECROptions(after.Cache.Options.Text) || after.CacheType() != "registry" {
+					t.Fatalf("after patch: type %q options %q", after.CacheType(), after.Cache.Options.Text)
+				}
+				var file *File
+				for _, f := range c.Files {
+					if f.Path == e.File {
+						file = f
+					}
+				}
+				assertInsideBuilder(t, file, out[e.File])
+			})
+		}
+	}
+}
+
+// assertInsideBuilder checks that old and new differ in one run of lines
+// that lies between the builder: key and the next top-level key.
+func assertInsideBuilder(t *testing.T, f *File, got []byte) {
+	t.Helper()
+	old := f.Src
+	p := 0
+	for p < len(old) && p < len(got) && old[p] == got[p] {
+		p++
+	}
+	s := 0
+	for s < len(old)-p && s < len(got)-p && old[len(old)-1-s] == got[len(got)-1-s] {
+		s++
+	}
+	first := 1 + bytes.Count(old[:p], []byte("\n"))
+	last := 1 + bytes.Count(old[:len(old)-s], []byte("\n"))
+	var start, end int
+	for i := 0; i+1 < len(f.root.Content); i += 2 {
+		switch k := f.root.Content[i]; {
+		case k.Value == "builder": // the last one wins, as in Ruby
+			start, end = k.Line, 0
+		case start > 0 && end == 0:
+			end = k.Line
+		}
+	}
+	if end == 0 {
+		end = f.doc.Lines() + 1
+	}
+	if first < start || last > end {
+		t.Fatalf("changed lines %d-%d, builder section is lines %d-%d", first, last, start, end)
+	}
+}

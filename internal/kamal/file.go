@@ -1,0 +1,74 @@
+package kamal
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/erb"
+	"github.com/kamal-ecr/kamal-ecr/internal/yamledit"
+)
+
+// File is one parsed config file. Positions from its YAML tree are valid in
+// Src because ERB tags were masked byte for byte before parsing.
+type File struct {
+	Path string
+	Src  []byte
+
+	tmpl *erb.Template
+	doc  *yamledit.Doc // over the masked bytes
+	root *yaml.Node    // the top-level mapping, nil for an empty file
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func parseFile(path string, src []byte) (*File, error) {
+	tmpl, err := erb.Mask(src)
+	if err != nil {
+		return nil, errorAt(Pos{File: path}, "close the tag", "%v", err)
+	}
+	f := &File{Path: path, Src: src, tmpl: tmpl, doc: yamledit.NewDoc(tmpl.Masked)}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(tmpl.Masked, &doc); err != nil {
+		p := Pos{File: path}
+		msg := err.Error()
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			p.Line, _ = strconv.Atoi(m[1])
+			msg = m[2]
+		}
+		return nil, errorAt(p, "fix the YAML syntax", "invalid YAML: %s", msg)
+	}
+	if len(doc.Content) == 0 {
+		return f, nil
+	}
+	root, _ := deref(doc.Content[0])
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return f, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, errorAt(Pos{File: path, Line: root.Line}, "", "a Kamal config must be a mapping of keys, found %s", kind(root))
+	}
+	f.root = root
+	return f, nil
+}
+
+func (f *File) pos(n *yaml.Node) Pos {
+	return Pos{File: f.Path, Line: n.Line, Col: n.Column}
+}
+
+func kind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("the scalar %q", n.Value)
+	}
+	return "an alias"
+}

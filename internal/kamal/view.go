@@ -1,0 +1,144 @@
+package kamal
+
+import "gopkg.in/yaml.v3"
+
+// A view is one mapping as Kamal sees it after deep-merging the destination
+// file over the base file: the same mapping from each file that contributes,
+// lowest priority first. Hashes merge; a scalar or list in a higher file
+// replaces everything below it.
+type view []layer
+
+type layer struct {
+	file  *File
+	key   *yaml.Node // the key naming the mapping; nil at the root
+	node  *yaml.Node // a mapping
+	alias bool       // reached through a YAML alias or merge key
+}
+
+// entry is a key's winning definition.
+type entry struct {
+	file     *File
+	key, val *yaml.Node
+	alias    bool
+}
+
+func rootView(files []*File) view {
+	var v view
+	for _, f := range files {
+		if f.root != nil {
+			v = append(v, layer{file: f, node: f.root})
+		}
+	}
+	return v
+}
+
+// get returns the key's value: a view when it is a mapping, and the entry
+// of its highest-priority definition (nil when no file sets it).
+func (v view) get(key string) (view, *entry) {
+	var maps view
+	var top *entry
+	for i := len(v) - 1; i >= 0; i-- {
+		k, val, viaMerge := lookup(v[i].node, key)
+		if k == nil {
+			continue
+		}
+		d, viaAlias := deref(val)
+		e := &entry{file: v[i].file, key: k, val: d, alias: v[i].alias || viaMerge || viaAlias}
+		if top == nil {
+			top = e
+		}
+		if d.Kind != yaml.MappingNode {
+			break
+		}
+		maps = append(maps, layer{file: e.file, key: k, node: d, alias: e.alias})
+	}
+	for i, j := 0, len(maps)-1; i < j; i, j = i+1, j-1 {
+		maps[i], maps[j] = maps[j], maps[i]
+	}
+	return maps, top
+}
+
+// path follows nested keys through mappings.
+func (v view) path(keys ...string) (view, *entry) {
+	var e *entry
+	for _, k := range keys {
+		if len(v) == 0 {
+			return nil, nil
+		}
+		v, e = v.get(k)
+	}
+	return v, e
+}
+
+// keys lists the merged keys in the order Kamal's hashes keep them.
+func (v view) keys() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range v {
+		for _, k := range mappingKeys(l.node) {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+func mappingKeys(m *yaml.Node) []string {
+	var out []string
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; k.Value == "<<" && k.Tag == "!!merge" {
+			for _, src := range mergeSources(m.Content[i+1]) {
+				out = append(out, mappingKeys(src)...)
+			}
+			continue
+		}
+		out = append(out, m.Content[i].Value)
+	}
+	return out
+}
+
+// lookup finds key in a mapping; explicit keys win over merge keys (<<),
+// and a repeated key's last value wins, as in Ruby's YAML loader.
+func lookup(m *yaml.Node, key string) (k, v *yaml.Node, viaMerge bool) {
+	for i := len(m.Content) - 2; i >= 0; i -= 2 {
+		if c := m.Content[i]; c.Value == key && c.Tag != "!!merge" {
+			return c, m.Content[i+1], false
+		}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if c := m.Content[i]; c.Value == "<<" && c.Tag == "!!merge" {
+			for _, src := range mergeSources(m.Content[i+1]) {
+				if k, v, _ := lookup(src, key); k != nil {
+					return k, v, true
+				}
+			}
+		}
+	}
+	return nil, nil, false
+}
+
+func mergeSources(n *yaml.Node) []*yaml.Node {
+	n, _ = deref(n)
+	if n.Kind == yaml.MappingNode {
+		return []*yaml.Node{n}
+	}
+	var out []*yaml.Node
+	if n.Kind == yaml.SequenceNode {
+		for _, c := range n.Content {
+			if d, _ := deref(c); d.Kind == yaml.MappingNode {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+func deref(n *yaml.Node) (*yaml.Node, bool) {
+	aliased := false
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n, aliased = n.Alias, true
+	}
+	return n, aliased
+}
