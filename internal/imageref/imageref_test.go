@@ -1,0 +1,138 @@
+package imageref
+
+import (
+	"errors"
+	"testing"
+)
+
+const reg = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+var testRules = []Rule{
+	{Upstream: NormalizeUpstream("registry-1.docker.io"), Prefix: "docker-hub"},
+	{Upstream: NormalizeUpstream("public.ecr.aws"), Prefix: "ecr-public"},
+	{Upstream: NormalizeUpstream("quay"), Prefix: "quay"},
+	{Upstream: NormalizeUpstream("ghcr.io"), Prefix: "mirrors/github"},
+	{Upstream: NormalizeUpstream("registry.k8s.io"), Prefix: "k8s"},
+	{Upstream: NormalizeUpstream("registry.gitlab.com"), Prefix: "gitlab"},
+	{Upstream: NormalizeUpstream("myacr.azurecr.io"), Prefix: "azure"},
+	{Upstream: NormalizeUpstream("chainguard"), Prefix: "cgr"},
+	{Upstream: NormalizeUpstream("210987654321.dkr.ecr.eu-west-1.amazonaws.com/team"), Prefix: "central"},
+}
+
+func TestTranslate(t *testing.T) {
+	tests := []struct {
+		in, want string
+		status   Status
+		warn     bool
+	}{
+		// Docker Hub, every spelling; official images get library/.
+		{"nginx", reg + "/docker-hub/library/nginx", Translated, false},
+		{"nginx:1.27", reg + "/docker-hub/library/nginx:1.27", Translated, false},
+		{"docker.io/nginx:1.27", reg + "/docker-hub/library/nginx:1.27", Translated, false},
+		{"docker.io/library/nginx:1.27", reg + "/docker-hub/library/nginx:1.27", Translated, false},
+		{"index.docker.io/redis:7", reg + "/docker-hub/library/redis:7", Translated, false},
+		{"registry-1.docker.io/redis:7", reg + "/docker-hub/library/redis:7", Translated, false},
+		{"registry-1.docker.io/percona/percona-xtradb-cluster-operator:1.15.0", reg + "/docker-hub/percona/percona-xtradb-cluster-operator:1.15.0", Translated, false},
+		{"percona/percona-xtradb-cluster-operator:1.15.0", reg + "/docker-hub/percona/percona-xtradb-cluster-operator:1.15.0", Translated, false},
+		{"basecamp/kamal-proxy:v0.9.2", reg + "/docker-hub/basecamp/kamal-proxy:v0.9.2", Translated, false},
+		// Digests.
+		{"redis@sha256:" + sha, reg + "/docker-hub/library/redis@sha256:" + sha, Translated, true},
+		{"redis:7@sha256:" + sha, reg + "/docker-hub/library/redis:7@sha256:" + sha, Translated, false},
+		// Other upstreams keep their path, library/ included.
+		{"public.ecr.aws/docker/library/nginx:1.27", reg + "/ecr-public/docker/library/nginx:1.27", Translated, false},
+		{"quay.io/prometheus/node-exporter:v1.8.0", reg + "/quay/prometheus/node-exporter:v1.8.0", Translated, false},
+		{"ghcr.io/basecamp/kamal-proxy:v0.9.2", reg + "/mirrors/github/basecamp/kamal-proxy:v0.9.2", Translated, false},
+		{"registry.k8s.io/pause:3.9", reg + "/k8s/pause:3.9", Translated, false},
+		{"registry.gitlab.com/group/project/image:1", reg + "/gitlab/group/project/image:1", Translated, false},
+		{"myacr.azurecr.io/app/api:2", reg + "/azure/app/api:2", Translated, false},
+		{"cgr.dev/chainguard/nginx:latest", reg + "/cgr/chainguard/nginx:latest", Translated, false},
+		{"210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/api:3", reg + "/central/api:3", Translated, false},
+		// Corrections of paths already through the cache, both directions.
+		{reg + "/docker-hub/library/percona/percona-xtradb-cluster-operator:1.15.0", reg + "/docker-hub/percona/percona-xtradb-cluster-operator:1.15.0", Corrected, false},
+		{reg + "/docker-hub/redis:7", reg + "/docker-hub/library/redis:7", Corrected, false},
+		{reg + "/docker-hub/library/redis:7", reg + "/docker-hub/library/redis:7", Correct, false},
+		{reg + "/docker-hub/bitnami/redis:7", reg + "/docker-hub/bitnami/redis:7", Correct, false},
+		{reg + "/ecr-public/docker/library/nginx", reg + "/ecr-public/docker/library/nginx", Correct, false},
+		// Left alone.
+		{reg + "/myapp:1", reg + "/myapp:1", Unchanged, false},
+		{"localhost:5000/foo/bar:1", "localhost:5000/foo/bar:1", Unchanged, false},
+		{"mcr.microsoft.com/mssql/server:2022-latest", "mcr.microsoft.com/mssql/server:2022-latest", Unchanged, false},
+		{"mcr.microsoft.com/x@sha256:" + sha, "mcr.microsoft.com/x@sha256:" + sha, Unchanged, false},
+	}
+	tr := NewTranslator(reg, testRules)
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := tr.Translate(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Output != tt.want || got.Status != tt.status {
+				t.Errorf("Translate(%q) = %q (%s), want %q (%s)", tt.in, got.Output, got.Status, tt.want, tt.status)
+			}
+			if (got.Warning != "") != tt.warn {
+				t.Errorf("warning = %q, want one: %v", got.Warning, tt.warn)
+			}
+			if (got.Status == Unchanged || got.Status == Corrected) && got.Note == "" {
+				t.Errorf("%s without a note", got.Status)
+			}
+		})
+	}
+}
+
+func TestTranslateMultiSegmentPrefixAndNoRules(t *testing.T) {
+	tr := NewTranslator(reg, []Rule{{Upstream: dockerHub, Prefix: "platform/cache/hub"}})
+	got, _ := tr.Translate("mysql:8.0")
+	if want := reg + "/platform/cache/hub/library/mysql:8.0"; got.Output != want {
+		t.Errorf("got %q, want %q", got.Output, want)
+	}
+	got, _ = tr.Translate(reg + "/platform/cache/hub/library/bitnami/redis")
+	if want := reg + "/platform/cache/hub/bitnami/redis"; got.Output != want || got.Status != Corrected {
+		t.Errorf("got %q %s, want %q", got.Output, got.Status, want)
+	}
+	none := NewTranslator(reg, nil)
+	if got, _ := none.Translate("redis:7"); got.Output != "redis:7" || got.Status != Unchanged {
+		t.Errorf("without rules: %+v", got)
+	}
+}
+
+func TestTranslateInvalid(t *testing.T) {
+	tr := NewTranslator(reg, testRules)
+	for _, in := range []string{"Redis:7", "ghcr.io/Owner/app", "redis:7 ", "", "redis::7", "redis@sha256:abc"} {
+		_, err := tr.Translate(in)
+		var inv *InvalidError
+		if !errors.As(err, &inv) || inv.Ref != in {
+			t.Errorf("Translate(%q) error = %v, want *InvalidError", in, err)
+		}
+	}
+}
+
+func TestParseRules(t *testing.T) {
+	rules, err := ParseRules([]string{"docker.io=docker-hub", "https://ghcr.io/=github/", "docker-hub=hub2"}, "pull-through-cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Rule{{dockerHub, "docker-hub", "pull-through-cache line 1"}, {"ghcr.io", "github", "pull-through-cache line 2"}, {dockerHub, "hub2", "pull-through-cache line 3"}}
+	for i := range want {
+		if rules[i] != want[i] {
+			t.Errorf("rule %d = %+v, want %+v", i, rules[i], want[i])
+		}
+	}
+	for _, bad := range []string{"docker.io", "=x", "docker.io="} {
+		if _, err := ParseRules([]string{bad}, "pull-through-cache"); err == nil {
+			t.Errorf("ParseRules(%q) accepted", bad)
+		}
+	}
+}
+
+const sha = "4c4d2ab5a9fb4b2e5b6f1c3a2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e"
+
+func BenchmarkTranslate(b *testing.B) {
+	tr := NewTranslator(reg, testRules)
+	refs := []string{"nginx:1.27", "percona/percona-xtradb-cluster-operator:1.15.0", "ghcr.io/basecamp/kamal-proxy:v0.9.2", reg + "/docker-hub/redis:7"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := tr.Translate(refs[i%len(refs)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package registry
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// MaxAttempts lets a call survive seven throttling answers in a row.
+const MaxAttempts = 8
+
+// Clients are the AWS API clients the action uses.
+type Clients struct {
+	ECR *ecr.Client
+	STS *sts.Client
+	// HasCredentials is false when no credential source is configured, so a
+	// dry run can skip AWS entirely instead of probing instance metadata.
+	HasCredentials bool
+}
+
+// ClientOptions tune the clients; the zero value is what production uses.
+type ClientOptions struct {
+	Backoff retry.BackoffDelayer // nil: the SDK's jittered exponential backoff
+}
+
+// NewClients builds ECR and STS clients for region from the variables getenv
+// reads: static credentials, AWS_PROFILE and the rest of the SDK's default
+// chain, and AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL).
+func NewClients(ctx context.Context, getenv func(string) string, region string, h *Host, o ClientOptions) (*Clients, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRegion(region),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(so *retry.StandardOptions) {
+				so.MaxAttempts = MaxAttempts
+				so.MaxBackoff = 5 * time.Second
+				if o.Backoff != nil {
+					so.Backoff = o.Backoff
+				}
+			})
+		}),
+	}
+	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	if id != "" && secret != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))))
+	}
+	if p := getenv("AWS_PROFILE"); p != "" {
+		opts = append(opts, config.WithSharedConfigProfile(p))
+	}
+	if getenv("AWS_EC2_METADATA_DISABLED") == "true" {
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, &CredentialsError{Err: err}
+	}
+	has := id != "" && secret != "" || getenv("AWS_PROFILE") != "" || getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "" ||
+		getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" || getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != ""
+	ecrURL := first(getenv("AWS_ENDPOINT_URL_ECR"), getenv("AWS_ENDPOINT_URL"))
+	stsURL := first(getenv("AWS_ENDPOINT_URL_STS"), getenv("AWS_ENDPOINT_URL"))
+	return &Clients{
+		HasCredentials: has,
+		ECR: ecr.NewFromConfig(cfg, func(eo *ecr.Options) {
+			if ecrURL != "" {
+				eo.BaseEndpoint = aws.String(ecrURL)
+			}
+			if h != nil && h.FIPS {
+				eo.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateEnabled
+			}
+			if h != nil && h.DualStack {
+				eo.EndpointOptions.UseDualStackEndpoint = aws.DualStackEndpointStateEnabled
+			}
+		}),
+		STS: sts.NewFromConfig(cfg, func(so *sts.Options) {
+			if stsURL != "" {
+				so.BaseEndpoint = aws.String(stsURL)
+			}
+		}),
+	}, nil
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
