@@ -103,7 +103,9 @@ type InvalidError struct {
 	Err error
 }
 
-func (e *InvalidError) Error() string { return fmt.Sprintf("invalid image reference %q: %v", e.Ref, e.Err) }
+func (e *InvalidError) Error() string {
+	return fmt.Sprintf("invalid image reference %q: %v", e.Ref, e.Err)
+}
 func (e *InvalidError) Unwrap() error { return e.Err }
 
 // Translate returns the path to pull ref through the registry's cache rules.

@@ -58,8 +58,8 @@ type Config struct {
 
 // Cache is builder.cache.
 type Cache struct {
-	Present             bool
-	Pos                 Pos
+	Present              bool
+	Pos                  Pos
 	Type, Image, Options Value
 
 	view  view

@@ -67,13 +67,12 @@ func NewClients(ctx context.Context, getenv func(string) string, region string, 
 	return &Clients{
 		HasCredentials: has,
 		ECR: ecr.NewFromConfig(cfg, func(eo *ecr.Options) {
-			if ecrURL != "" {
+			switch {
+			case ecrURL != "": // the SDK refuses FIPS or dual-stack with a custom endpoint
 				eo.BaseEndpoint = aws.String(ecrURL)
-			}
-			if h != nil && h.FIPS {
+			case h != nil && h.FIPS:
 				eo.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateEnabled
-			}
-			if h != nil && h.DualStack {
+			case h != nil && h.DualStack:
 				eo.EndpointOptions.UseDualStackEndpoint = aws.DualStackEndpointStateEnabled
 			}
 		}),

@@ -47,10 +47,10 @@ type Policy string
 
 const (
 	PolicyNone     Policy = ""
-	PolicyPut      Policy = "put"            // this run put ours
-	PolicyWouldPut Policy = "would put"      // dry run
-	PolicySame     Policy = "already set"    // the repository has ours
-	PolicyKept     Policy = "kept existing"  // the repository has a different one
+	PolicyPut      Policy = "put"           // this run put ours
+	PolicyWouldPut Policy = "would put"     // dry run
+	PolicySame     Policy = "already set"   // the repository has ours
+	PolicyKept     Policy = "kept existing" // the repository has a different one
 )
 
 // Status is what Ensure found or did for one repository.
@@ -148,11 +148,13 @@ func (e *Ensurer) create(ctx context.Context, r Repo) (*types.Repository, error)
 		RegistryId:                 aws.String(e.Host.Account),
 		ImageTagMutability:         s.Mutability,
 		ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: s.ScanOnPush},
-		EncryptionConfiguration:    &types.EncryptionConfiguration{EncryptionType: s.Encryption},
 		Tags:                       s.Tags,
 	}
-	if s.KMSKey != "" {
-		in.EncryptionConfiguration.KmsKey = aws.String(s.KMSKey)
+	if s.Encryption != "" {
+		in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: s.Encryption}
+		if s.KMSKey != "" {
+			in.EncryptionConfiguration.KmsKey = aws.String(s.KMSKey)
+		}
 	}
 	if s.Mutability == types.ImageTagMutabilityImmutableWithExclusion {
 		for _, f := range Filters(r.MutableTags) {
