@@ -11,6 +11,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/sts v1.51.8
 	github.com/aws/smithy-go v1.28.8
 	github.com/distribution/reference v0.6.0
+	github.com/sethvargo/go-githubactions v1.3.2
 	gopkg.in/yaml.v3 v3.0.1
 )
 

@@ -35,28 +35,28 @@ func FormatOptions(opts []Option) string {
 	return strings.Join(parts, ",")
 }
 
-// MergeOptions sets each wanted key in the options string: a key already
-// present keeps its place and gets the wanted value, later duplicates of it
-// go, and missing keys are appended in the order given.
+// MergeOptions sets each wanted key in the options string. A key keeps the
+// place of its first occurrence; a repeated key is folded into one with its
+// last value (the one BuildKit would use), then wanted values replace
+// existing ones, and missing wanted keys are appended in the order given.
 func MergeOptions(current string, want []Option) string {
-	opts := ParseOptions(current)
+	var opts []Option
+	at := map[string]int{}
+	for _, o := range ParseOptions(current) {
+		if i, ok := at[o.Key]; ok {
+			opts[i] = o
+			continue
+		}
+		at[o.Key] = len(opts)
+		opts = append(opts, o)
+	}
 	for _, w := range want {
-		found := false
-		kept := opts[:0]
-		for _, o := range opts {
-			if o.Key == w.Key {
-				if found {
-					continue
-				}
-				found = true
-				o = Option{Key: w.Key, Value: w.Value}
-			}
-			kept = append(kept, o)
+		if i, ok := at[w.Key]; ok {
+			opts[i] = w
+			continue
 		}
-		opts = kept
-		if !found {
-			opts = append(opts, Option{Key: w.Key, Value: w.Value})
-		}
+		at[w.Key] = len(opts)
+		opts = append(opts, w)
 	}
 	return FormatOptions(opts)
 }

@@ -1,0 +1,239 @@
+package action
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
+	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
+	"github.com/kamal-ecr/kamal-ecr/internal/registry"
+)
+
+// Plan is what the action will do, computed from the inputs, the config and
+// the registry host alone, without I/O.
+type Plan struct {
+	Host       registry.Host
+	Repos      []registry.Repo
+	AppRepo    string
+	CacheRepo  string // "" without a registry cache
+	CacheEdit  *kamal.Edit
+	Sources    []Source
+	Findings   []*kamal.Finding
+	cacheShare bool // the cache image is a tag in the app repository
+}
+
+// Source is an image reference to translate, and where it came from.
+type Source struct {
+	From      string // "images input", "accessory", "kamal-proxy"
+	Name      string // the accessory's name, or the reference itself
+	Ref       string
+	Pos       kamal.Pos
+	accessory *kamal.Accessory
+}
+
+// NewPlan plans the repositories, the cache patch and the references to translate.
+func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
+	p := &Plan{Host: host}
+	app, err := needed(cfg.Image, "image", "set the variable in the workflow's env, or write image: literally")
+	if err != nil {
+		return nil, err
+	}
+	if err := registry.ValidateName(app); err != nil {
+		return nil, &kamal.Finding{Pos: cfg.Image.Pos, Severity: kamal.Error, Msg: "image: " + err.Error(), Fix: "rename the image"}
+	}
+	p.AppRepo = app
+	latest := "latest"
+	if cfg.Destination != "" {
+		latest += "-" + cfg.Destination
+	}
+	repos := []registry.Repo{{Name: app, Role: "app", MutableTags: []string{latest}}}
+
+	cacheWanted := cfg.CacheType() == "registry" || (in.EnableCache && !cfg.Cache.Present)
+	if cacheWanted {
+		if cfg.Cache.Image.Present() {
+			if _, err := needed(cfg.Cache.Image, "builder.cache.image", "set the variable in the workflow's env, or write builder.cache.image literally"); err != nil {
+				return nil, err
+			}
+		}
+		name, tag := splitTag(cfg.CacheImage())
+		if err := registry.ValidateName(name); err != nil {
+			pos := cfg.Image.Pos
+			if cfg.Cache.Image.Present() {
+				pos = cfg.Cache.Image.Pos
+			}
+			return nil, &kamal.Finding{Pos: pos, Severity: kamal.Error, Msg: "build cache repository: " + err.Error(), Fix: "rename builder.cache.image"}
+		}
+		p.CacheRepo = name
+		if name == app {
+			p.cacheShare = true
+			repos[0].MutableTags = append(repos[0].MutableTags, tag)
+			p.note(kamal.Notice, cfg.Cache.Image.Pos, fmt.Sprintf("the build cache is the tag %q in the app repository %s, so no lifecycle policy is put on it", tag, app), "")
+		} else {
+			repos = append(repos, registry.Repo{Name: name, Role: "cache", LifecycleDays: in.LifecycleDays, MutableTags: []string{tag}})
+		}
+	}
+	for _, name := range in.ExtraRepositories {
+		if name != app && name != p.CacheRepo {
+			repos = append(repos, registry.Repo{Name: name, Role: "extra"})
+		}
+	}
+	p.Repos = repos
+
+	p.CacheEdit, err = cfg.PlanCache(kamal.CacheRequest{Patch: in.PatchCache, Enable: in.EnableCache, Mode: in.CacheMode})
+	if err != nil {
+		return nil, err
+	}
+	p.cacheNotes(in, cfg)
+	p.sources(in, cfg)
+	return p, nil
+}
+
+func (p *Plan) cacheNotes(in Inputs, cfg *kamal.Config) {
+	switch t := cfg.CacheType(); {
+	case !cfg.Cache.Present && !in.EnableCache:
+		p.note(kamal.Notice, kamal.Pos{File: cfg.Files[0].Path}, "the builder has no build cache", "set enable-cache: true to add a registry cache that works with ECR")
+	case t == "gha":
+		p.note(kamal.Notice, cfg.Cache.Pos, "builder.cache is type: gha, which does not use ECR; left alone", "")
+	case t == "registry" && !in.PatchCache && !kamal.HasECROptions(cfg.Cache.Options.Text):
+		p.note(kamal.Warning, cfg.Cache.Pos, "builder.cache.options lacks image-manifest=true,oci-mediatypes=true, so older BuildKit writes a cache ECR rejects", "set patch-cache: true")
+	}
+	if e := p.CacheEdit; e != nil {
+		msg := fmt.Sprintf("%s set to %s so BuildKit writes a cache manifest ECR accepts", e.Key, e.Want)
+		if e.Old != "" {
+			msg = fmt.Sprintf("%s changed from %s to %s so BuildKit writes a cache manifest ECR accepts", e.Key, e.Old, e.Want)
+		}
+		p.note(kamal.Notice, kamal.Pos{File: e.File, Line: e.Line}, msg, "")
+	}
+}
+
+func (p *Plan) sources(in Inputs, cfg *kamal.Config) {
+	for _, ref := range in.Images {
+		p.Sources = append(p.Sources, Source{From: "images input", Name: ref, Ref: ref})
+	}
+	for i := range cfg.Accessories {
+		a := &cfg.Accessories[i]
+		switch {
+		case !a.Image.Present():
+		case a.Image.Err != nil:
+			p.note(kamal.Warning, a.Image.Pos, fmt.Sprintf("accessory %s: image not translated: %v", a.Name, plainMsg(a.Image.Err)), "set the variable in the workflow's env")
+		case a.Server.Err != nil:
+			p.note(kamal.Warning, a.Server.Pos, fmt.Sprintf("accessory %s: registry.server not read: %v", a.Name, plainMsg(a.Server.Err)), "set the variable in the workflow's env")
+		default:
+			p.Sources = append(p.Sources, Source{From: "accessory", Name: a.Name, Ref: a.Ref(), Pos: a.Image.Pos, accessory: a})
+		}
+	}
+	if cfg.Proxy != nil {
+		p.Sources = append(p.Sources, Source{From: "kamal-proxy", Name: "kamal-proxy", Ref: cfg.Proxy.Image, Pos: cfg.Proxy.Pos})
+	}
+}
+
+func (p *Plan) note(s kamal.Severity, pos kamal.Pos, msg, fix string) {
+	p.Findings = append(p.Findings, &kamal.Finding{Pos: pos, Severity: s, Msg: msg, Fix: fix})
+}
+
+// Translation is one source's pull-through path.
+type Translation struct {
+	Source
+	imageref.Result
+}
+
+// Translate maps every source through the rules and plans accessory rewrites.
+func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule) ([]Translation, []*kamal.Edit, error) {
+	tr := imageref.NewTranslator(p.Host.Name, rules)
+	var out []Translation
+	var edits []*kamal.Edit
+	var errs []error
+	for _, s := range p.Sources {
+		res, err := tr.Translate(s.Ref)
+		if err != nil {
+			f := &kamal.Finding{Pos: s.Pos, Severity: kamal.Error, Msg: fmt.Sprintf("%s %s: %v", s.From, s.Name, err), Fix: "use a lower-case reference such as name:tag or host/path:tag"}
+			if s.Pos.File == "" {
+				f.Pos.File = "images input"
+			}
+			errs = append(errs, f)
+			continue
+		}
+		out = append(out, Translation{Source: s, Result: res})
+		if res.Warning != "" {
+			p.note(kamal.Warning, s.Pos, fmt.Sprintf("%s %s: %s", s.From, s.Name, res.Warning), "")
+		}
+		if s.accessory == nil || (res.Status != imageref.Translated && res.Status != imageref.Corrected) {
+			continue
+		}
+		what := fmt.Sprintf("accessories.%s.image %s pulls through the cache as %s", s.Name, s.Ref, res.Output)
+		if res.Status == imageref.Corrected {
+			what = fmt.Sprintf("accessories.%s.image %s is a wrong pull-through path (%s): use %s", s.Name, s.Ref, res.Note, res.Output)
+		}
+		if !in.RewriteAccessories {
+			sev := kamal.Notice
+			if res.Status == imageref.Corrected {
+				sev = kamal.Warning
+			}
+			p.note(sev, s.Pos, what, "set rewrite-accessories: true to write it into the config")
+			continue
+		}
+		e, err := cfg.PlanImage(*s.accessory, res.Output)
+		if err != nil {
+			var f *kamal.Finding
+			if errors.As(err, &f) {
+				f.Severity = kamal.Warning
+				p.Findings = append(p.Findings, f)
+			}
+			continue
+		}
+		edits = append(edits, e)
+		p.note(kamal.Notice, s.Pos, "rewrote "+what, "")
+	}
+	return out, edits, errors.Join(errs...)
+}
+
+// ruleSet converts ECR's rules for the translator.
+func ruleSet(rules []registry.Rule) []imageref.Rule {
+	out := make([]imageref.Rule, 0, len(rules))
+	for _, r := range rules {
+		up := r.UpstreamURL
+		if up == "" {
+			up = r.UpstreamRegistry
+		}
+		if r.UpstreamPrefix != "" && r.UpstreamPrefix != "ROOT" {
+			up += "/" + r.UpstreamPrefix
+		}
+		prefix := r.Prefix
+		if prefix == "ROOT" {
+			prefix = ""
+		}
+		out = append(out, imageref.Rule{Upstream: imageref.NormalizeUpstream(up), Prefix: prefix, Source: "rule " + r.Prefix})
+	}
+	return out
+}
+
+// needed returns a value the action cannot do without, or an error at its line.
+func needed(v kamal.Value, key, fix string) (string, error) {
+	switch {
+	case v.Err != nil:
+		return "", &kamal.Finding{Pos: v.Pos, Severity: kamal.Error, Msg: key + ": " + plainMsg(v.Err), Fix: fix}
+	case !v.Present() || v.Text == "":
+		return "", &kamal.Finding{Pos: v.Pos, Severity: kamal.Error, Msg: key + " is empty", Fix: fix}
+	}
+	return v.Text, nil
+}
+
+// plainMsg drops the position a Finding prints, for messages that carry their own.
+func plainMsg(err error) string {
+	var f *kamal.Finding
+	if errors.As(err, &f) {
+		return f.Msg
+	}
+	return err.Error()
+}
+
+// splitTag splits "repo:tag" (the tag defaults to latest); a digest is ignored.
+func splitTag(image string) (string, string) {
+	image, _, _ = strings.Cut(image, "@")
+	slash := strings.LastIndex(image, "/")
+	if i := strings.LastIndex(image, ":"); i > slash {
+		return image[:i], image[i+1:]
+	}
+	return image, "latest"
+}

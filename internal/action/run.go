@@ -1,0 +1,254 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
+	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
+	"github.com/kamal-ecr/kamal-ecr/internal/registry"
+)
+
+// Deps are the action's ways to the outside world.
+type Deps struct {
+	ReadFile  kamal.ReadFunc                       // config files, by path relative to the workspace
+	WriteFile func(name string, data []byte) error // atomic, keeping owner and mode
+	Getenv    func(string) string                  // ERB, AWS credentials and endpoints
+	Mask      func(secret string)                  // called before a secret can be printed
+	Clients   func(ctx context.Context, region string, h *registry.Host) (*registry.Clients, error)
+}
+
+// Result is what happened, for outputs, the summary and annotations.
+type Result struct {
+	DryRun       bool
+	Plan         *Plan
+	Registry     string
+	RegistryFrom string
+	Image        string
+	CacheImage   string
+	Repos        []registry.Status
+	Checked      bool // AWS was asked about the repositories
+	Rules        []imageref.Rule
+	RulesFrom    string
+	Translations []Translation
+	Edits        []*kamal.Edit
+	Diff         string
+	Patched      bool
+	ConfigFile   string
+	Findings     []*kamal.Finding
+	Username     string
+	Password     string
+}
+
+// Run does the whole job. It always returns a Result with what it found,
+// and writes the config only after everything else has succeeded.
+func Run(ctx context.Context, d Deps, in Inputs) (*Result, error) {
+	res := &Result{DryRun: in.DryRun}
+	cfg, err := kamal.Load(d.ReadFile, d.Getenv, in.ConfigFile, in.Destination)
+	if err != nil {
+		return res, err
+	}
+	var problems []error
+	for _, f := range cfg.Findings {
+		if f.Severity == kamal.Error {
+			problems = append(problems, f)
+		} else {
+			res.Findings = append(res.Findings, f)
+		}
+	}
+	if len(problems) > 0 {
+		return res, errors.Join(problems...)
+	}
+
+	host, clients, err := resolveRegistry(ctx, d, in, cfg, res)
+	if err != nil {
+		return res, err
+	}
+	res.Registry = host.Name
+	plan, err := NewPlan(in, cfg, host)
+	if err != nil {
+		return res, err
+	}
+	res.Plan = plan
+	res.Image = host.URI(plan.AppRepo)
+	if plan.CacheRepo != "" {
+		res.CacheImage = host.URI(plan.CacheRepo)
+	}
+	defer func() { res.Findings = append(res.Findings, plan.Findings...) }()
+
+	rules, err := act(ctx, d, in, plan, clients, res)
+	if err != nil {
+		return res, err
+	}
+	res.Rules = rules
+	translations, rewrites, err := plan.Translate(in, cfg, rules)
+	res.Translations = translations
+	if err != nil {
+		return res, err
+	}
+
+	edits := rewrites
+	if plan.CacheEdit != nil {
+		edits = append([]*kamal.Edit{plan.CacheEdit}, rewrites...)
+	}
+	if len(edits) == 0 {
+		return res, nil
+	}
+	files, _, err := cfg.Apply(edits)
+	if err != nil {
+		return res, fmt.Errorf("internal error, config left unchanged: %w", err)
+	}
+	res.Edits = edits
+	res.ConfigFile = edits[0].File
+	res.Diff = diff(cfg, edits)
+	if in.DryRun {
+		return res, nil
+	}
+	for _, f := range cfg.Files { // base first, so the order is stable
+		if b, ok := files[f.Path]; ok {
+			if err := d.WriteFile(f.Path, b); err != nil {
+				return res, fmt.Errorf("write %s: %w", f.Path, err)
+			}
+		}
+	}
+	res.Patched = true
+	return res, nil
+}
+
+// resolveRegistry picks the registry host: the registry input, else Kamal's
+// registry.server, else the caller's account from STS in the input region.
+func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, res *Result) (registry.Host, *registry.Clients, error) {
+	server := cfg.Server
+	var host registry.Host
+	switch {
+	case in.Registry != "":
+		host, _ = registry.ParseHost(in.Registry) // validated with the inputs
+		res.RegistryFrom = "registry input"
+		if server.Present() && server.Err == nil && !strings.EqualFold(server.Text, host.Name) {
+			res.Findings = append(res.Findings, &kamal.Finding{Pos: server.Pos, Severity: kamal.Warning,
+				Msg: fmt.Sprintf("registry.server is %s but the registry input is %s; Kamal pushes to %s", server.Text, host.Name, server.Text),
+				Fix: "make them the same"})
+		}
+	case server.Present():
+		text, err := needed(server, "registry.server", "set the registry input to your ECR host, or set the variable in the workflow's env")
+		if err != nil {
+			return host, nil, err
+		}
+		if host, err = registry.ParseHost(text); err != nil {
+			return host, nil, &kamal.Finding{Pos: server.Pos, Severity: kamal.Error, Msg: "registry.server: " + err.Error(),
+				Fix: "point registry.server at your ECR registry, or set the registry input"}
+		}
+		res.RegistryFrom = "registry.server"
+	default:
+		p := kamal.Pos{File: cfg.Files[0].Path}
+		res.Findings = append(res.Findings, &kamal.Finding{Pos: p, Severity: kamal.Warning,
+			Msg: "registry.server is not set, so Kamal pushes to Docker Hub", Fix: "set registry.server to the registry this action reports"})
+		region := firstOf(in.Region, d.Getenv("AWS_REGION"), d.Getenv("AWS_DEFAULT_REGION"))
+		if region == "" {
+			return host, nil, &InputError{Input: "aws-region", Msg: "no registry to work with: set the registry input, registry.server in the config, or aws-region"}
+		}
+		clients, err := d.Clients(ctx, region, nil)
+		if err != nil {
+			return host, nil, err
+		}
+		res.RegistryFrom = "STS"
+		if in.DryRun && !clients.HasCredentials {
+			return registry.HostFor("000000000000", region), nil, nil
+		}
+		account, err := registry.Account(ctx, clients.STS)
+		if err != nil {
+			return host, nil, err
+		}
+		return registry.HostFor(account, region), clients, nil
+	}
+	if in.Region != "" && in.Region != host.Region {
+		res.Findings = append(res.Findings, &kamal.Finding{Pos: server.Pos, Severity: kamal.Notice,
+			Msg: fmt.Sprintf("aws-region is %s, but %s is in %s; ECR calls go to %s", in.Region, host.Name, host.Region, host.Region)})
+	}
+	clients, err := d.Clients(ctx, host.Region, &host)
+	return host, clients, err
+}
+
+// act runs the AWS side: ensure (or inspect) the repositories, read the
+// pull-through rules and fetch the login token, all at once.
+func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.Clients, res *Result) ([]imageref.Rule, error) {
+	rules := in.Rules
+	res.RulesFrom = "pull-through-cache input"
+	if in.Discover {
+		res.RulesFrom = "DescribePullThroughCacheRules"
+	} else if len(rules) == 0 {
+		res.RulesFrom = "off"
+	}
+	reach := clients != nil && (!in.DryRun || clients.HasCredentials)
+	if !reach {
+		res.Repos = planned(plan, in)
+		if in.Discover {
+			res.RulesFrom = "not read (no AWS credentials in a dry run)"
+		}
+		return rules, nil
+	}
+	res.Checked = true
+	e := &registry.Ensurer{API: clients.ECR, Host: plan.Host, Settings: in.Settings}
+	var wg sync.WaitGroup
+	var ensureErr, rulesErr, loginErr error
+	wg.Go(func() {
+		if in.DryRun || !in.CreateRepositories {
+			res.Repos, ensureErr = e.Inspect(ctx, plan.Repos)
+			return
+		}
+		res.Repos, ensureErr = e.Ensure(ctx, plan.Repos)
+	})
+	var found []registry.Rule
+	if in.Discover {
+		wg.Go(func() { found, rulesErr = registry.Rules(ctx, clients.ECR, plan.Host) })
+	}
+	if in.Login && !in.DryRun {
+		wg.Go(func() {
+			var pass string
+			res.Username, pass, loginErr = registry.Login(ctx, clients.ECR, plan.Host)
+			d.Mask(pass)
+			res.Password = pass
+		})
+	}
+	wg.Wait()
+	if in.Discover && rulesErr == nil {
+		rules = ruleSet(found)
+	}
+	if rulesErr != nil {
+		plan.note(kamal.Warning, kamal.Pos{}, "pull-through cache rules not read, so no image was translated: "+rulesErr.Error(),
+			"grant ecr:DescribePullThroughCacheRules, list the rules in pull-through-cache, or set it to off")
+	}
+	if !in.CreateRepositories && !in.DryRun {
+		for _, s := range res.Repos {
+			if s.Missing {
+				plan.note(kamal.Warning, kamal.Pos{}, fmt.Sprintf("ECR repository %s does not exist, so Kamal's push will fail", s.Name), "create it, or set create-repositories: true")
+			}
+		}
+	}
+	return rules, errors.Join(ensureErr, loginErr)
+}
+
+// planned is the repositories' status when AWS is not asked.
+func planned(plan *Plan, in Inputs) []registry.Status {
+	out := make([]registry.Status, len(plan.Repos))
+	for i, r := range plan.Repos {
+		out[i] = registry.Status{Repo: r, URI: plan.Host.URI(r.Name), Mutability: in.Settings.Mutability,
+			ScanOnPush: in.Settings.ScanOnPush, Encryption: in.Settings.Encryption}
+		if r.LifecycleDays > 0 {
+			out[i].Policy = registry.PolicyWouldPut
+		}
+	}
+	return out
+}
+
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

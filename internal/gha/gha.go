@@ -1,0 +1,157 @@
+// Package gha speaks the GitHub Actions runner's protocol: inputs from the
+// environment, outputs and the job summary through env files, annotations and
+// masks as workflow commands. Outside Actions it prints the same things
+// readably for a terminal.
+package gha
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	githubactions "github.com/sethvargo/go-githubactions"
+)
+
+// maxSummary is the runner's limit for one step's summary.
+const maxSummary = 1 << 20
+
+// Env is the runner's side of one step.
+type Env struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+	act            *githubactions.Action
+}
+
+// New reads the runner's environment through getenv.
+func New(getenv func(string) string, stdout, stderr io.Writer) *Env {
+	return &Env{getenv: getenv, stdout: stdout, stderr: stderr,
+		act: githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(stdout))}
+}
+
+// InActions reports whether the runner started this process.
+func (e *Env) InActions() bool { return e.getenv("GITHUB_ACTIONS") == "true" }
+
+// Input is an input as the runner passes it: INPUT_<NAME> upper-cased, spaces
+// to underscores, hyphens kept.
+func (e *Env) Input(name string) (string, bool) {
+	v := e.getenv("INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_")))
+	return strings.TrimSpace(v), v != ""
+}
+
+// Mask tells the runner to hide secret in every later log line.
+func (e *Env) Mask(secret string) {
+	if secret != "" && e.InActions() {
+		e.act.AddMask(secret)
+	}
+}
+
+// Level is an annotation's kind.
+type Level string
+
+const (
+	Notice  Level = "notice"
+	Warning Level = "warning"
+	Error   Level = "error"
+)
+
+// Annotation is a message shown on a file and line of the run's commit.
+type Annotation struct {
+	Level   Level
+	File    string
+	Line    int
+	Title   string
+	Message string
+}
+
+// Annotate writes a workflow command in Actions, or "file:line: level: message" elsewhere.
+func (e *Env) Annotate(a Annotation) {
+	if !e.InActions() {
+		where := a.File
+		if a.Line > 0 {
+			where = fmt.Sprintf("%s:%d", a.File, a.Line)
+		}
+		if where != "" {
+			where += ": "
+		}
+		fmt.Fprintf(e.stderr, "%s%s: %s\n", where, a.Level, a.Message)
+		return
+	}
+	fields := map[string]string{}
+	if a.File != "" {
+		fields["file"] = a.File
+	}
+	if a.Line > 0 {
+		fields["line"] = fmt.Sprint(a.Line)
+	}
+	if a.Title != "" {
+		fields["title"] = a.Title
+	}
+	act := e.act.WithFieldsMap(fields)
+	switch a.Level {
+	case Error:
+		act.Errorf("%s", a.Message)
+	case Warning:
+		act.Warningf("%s", a.Message)
+	default:
+		act.Noticef("%s", a.Message)
+	}
+}
+
+// Output is one step output.
+type Output struct {
+	Name, Value string
+	Secret      bool // never printed outside the runner's masked file
+}
+
+// SetOutputs appends the outputs to GITHUB_OUTPUT, each in a heredoc with a
+// fresh random delimiter; without the file it prints them to stdout.
+func (e *Env) SetOutputs(outs []Output) error {
+	path := e.getenv("GITHUB_OUTPUT")
+	if path == "" {
+		for _, o := range outs {
+			v := o.Value
+			if o.Secret && v != "" {
+				v = "***"
+			}
+			fmt.Fprintf(e.stdout, "%s: %s\n", o.Name, v)
+		}
+		return nil
+	}
+	var b strings.Builder
+	for _, o := range outs {
+		delim := "ghadelimiter_" + rand.Text()
+		if strings.Contains(o.Value, delim) || strings.Contains(o.Name, delim) {
+			return fmt.Errorf("output %s contains its delimiter", o.Name)
+		}
+		fmt.Fprintf(&b, "%s<<%s\n%s\n%s\n", o.Name, delim, o.Value, delim)
+	}
+	return appendFile(path, b.String())
+}
+
+// Summary appends Markdown to the job summary, cut to the runner's limit.
+// Without GITHUB_STEP_SUMMARY it does nothing.
+func (e *Env) Summary(markdown string) error {
+	path := e.getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return nil
+	}
+	if len(markdown) > maxSummary {
+		const cut = "\n\n_(summary cut at the runner's 1 MiB limit)_\n"
+		markdown = strings.ToValidUTF8(markdown[:maxSummary-len(cut)], "") + cut
+	}
+	return appendFile(path, markdown)
+}
+
+func appendFile(path, s string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	if _, err := f.WriteString(s); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}

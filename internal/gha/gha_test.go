@@ -1,0 +1,74 @@
+package gha
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestInputKeepsHyphens(t *testing.T) {
+	e := New(env(map[string]string{"INPUT_CONFIG-FILE": "  config/deploy.yml \n", "INPUT_DRY-RUN": ""}), nil, nil)
+	if v, ok := e.Input("config-file"); v != "config/deploy.yml" || !ok {
+		t.Errorf("config-file = %q, %v", v, ok)
+	}
+	if _, ok := e.Input("dry-run"); ok {
+		t.Error("an empty input counts as given")
+	}
+}
+
+func TestOutputsUseRandomHeredocs(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "output")
+	e := New(env(map[string]string{"GITHUB_OUTPUT": out, "GITHUB_ACTIONS": "true"}), &bytes.Buffer{}, &bytes.Buffer{})
+	if err := e.SetOutputs([]Output{{Name: "image", Value: "a/b"}, {Name: "images", Value: "{\n  \"x\": \"y\"\n}"}}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	re := regexp.MustCompile(`(?s)^image<<(ghadelimiter_\w+)\na/b\n(ghadelimiter_\w+)\nimages<<(ghadelimiter_\w+)\n\{\n  "x": "y"\n\}\n(ghadelimiter_\w+)\n$`)
+	m := re.FindStringSubmatch(string(b))
+	if m == nil {
+		t.Fatalf("GITHUB_OUTPUT = %q", b)
+	}
+	if m[1] != m[2] || m[3] != m[4] || m[1] == m[3] {
+		t.Errorf("delimiters %v: each output needs its own, closed by the same", m[1:])
+	}
+}
+
+func TestOutputsOutsideActionsHideSecrets(t *testing.T) {
+	var stdout bytes.Buffer
+	e := New(env(nil), &stdout, &bytes.Buffer{})
+	e.SetOutputs([]Output{{Name: "registry-password", Value: "hunter2", Secret: true}, {Name: "image", Value: "x"}})
+	if strings.Contains(stdout.String(), "hunter2") || !strings.Contains(stdout.String(), "image: x") {
+		t.Errorf("stdout = %q", stdout.String())
+	}
+}
+
+func TestAnnotationsAndMask(t *testing.T) {
+	var stdout bytes.Buffer
+	e := New(env(map[string]string{"GITHUB_ACTIONS": "true"}), &stdout, &bytes.Buffer{})
+	e.Mask("s3cret")
+	e.Annotate(Annotation{Level: Warning, File: "config/deploy.yml", Line: 12, Title: "kamal-ecr: cache", Message: "a: b, c\nd"})
+	got := stdout.String()
+	for _, want := range []string{"::add-mask::s3cret\n", "::warning ", "file=config/deploy.yml", "line=12", "title=kamal-ecr%3A cache", "::a: b, c%0Ad\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in %q", want, got)
+		}
+	}
+}
+
+func TestSummaryLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "summary")
+	e := New(env(map[string]string{"GITHUB_STEP_SUMMARY": path}), nil, nil)
+	if err := e.Summary(strings.Repeat("é", maxSummary)); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if len(b) > maxSummary || !strings.Contains(string(b), "1 MiB") {
+		t.Errorf("summary is %d bytes", len(b))
+	}
+}
