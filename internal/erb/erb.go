@@ -75,6 +75,7 @@ func Mask(src []byte) (*Template, error) {
 	if !bytes.Contains(src, []byte("<%")) {
 		return t, nil
 	}
+	line, counted := 1, 0 // line of src[counted]
 	for i := 0; i < len(src); {
 		j := bytes.Index(src[i:], []byte("<%"))
 		if j < 0 {
@@ -86,7 +87,8 @@ func Mask(src []byte) (*Template, error) {
 			continue
 		}
 		k := bytes.Index(src[start+2:], []byte("%>"))
-		line := 1 + bytes.Count(src[:start], []byte("\n"))
+		line += bytes.Count(src[counted:start], []byte("\n"))
+		counted = start
 		if k < 0 {
 			return nil, fmt.Errorf("line %d: ERB tag is not closed with %%>", line)
 		}

@@ -87,15 +87,10 @@ func (v view) keys() []string {
 
 func mappingKeys(m *yaml.Node) []string {
 	var out []string
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if k := m.Content[i]; k.Value == "<<" && k.Tag == "!!merge" {
-			for _, src := range mergeSources(m.Content[i+1]) {
-				out = append(out, mappingKeys(src)...)
-			}
-			continue
-		}
-		out = append(out, m.Content[i].Value)
-	}
+	walkMerged(m, map[*yaml.Node]bool{}, func(k, _ *yaml.Node) bool {
+		out = append(out, k.Value)
+		return false
+	})
 	return out
 }
 
@@ -107,16 +102,46 @@ func lookup(m *yaml.Node, key string) (k, v *yaml.Node, viaMerge bool) {
 			return c, m.Content[i+1], false
 		}
 	}
+	seen := map[*yaml.Node]bool{m: true}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if c := m.Content[i]; c.Value == "<<" && c.Tag == "!!merge" {
 			for _, src := range mergeSources(m.Content[i+1]) {
-				if k, v, _ := lookup(src, key); k != nil {
-					return k, v, true
-				}
+				walkMerged(src, seen, func(mk, mv *yaml.Node) bool {
+					if mk.Value == key && k == nil {
+						k, v = mk, mv
+					}
+					return k != nil
+				})
 			}
 		}
 	}
-	return nil, nil, false
+	return k, v, k != nil
+}
+
+// walkMerged calls fn for each key of m, then of the mappings it merges,
+// visiting each mapping once (a mapping can merge itself through an alias,
+// and merges can fan out), until fn returns true.
+func walkMerged(m *yaml.Node, seen map[*yaml.Node]bool, fn func(k, v *yaml.Node) bool) bool {
+	seen[m] = true
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if k.Value == "<<" && k.Tag == "!!merge" {
+			merges = append(merges, m.Content[i+1])
+			continue
+		}
+		if fn(k, m.Content[i+1]) {
+			return true
+		}
+	}
+	for _, mv := range merges {
+		for _, src := range mergeSources(mv) {
+			if !seen[src] && walkMerged(src, seen, fn) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func mergeSources(n *yaml.Node) []*yaml.Node {

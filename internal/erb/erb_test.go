@@ -1,0 +1,92 @@
+package erb
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestMaskKeepsOffsets(t *testing.T) {
+	src := "image: <%= ENV[\"IMAGE\"] %>\n<% if ENV['CI'] -%>\nssh:\n  user: ci\n<% end -%>\npassword: <%= %x(aws ecr get-login-password) %>\nliteral: <%% not a tag\n# <%# comment %>\n"
+	tm, err := Mask([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tm.Masked) != len(src) {
+		t.Fatalf("masked length %d, source %d", len(tm.Masked), len(src))
+	}
+	for i := range src { // every byte outside a tag is unchanged
+		inTag := false
+		for _, tag := range tm.Tags {
+			inTag = inTag || (tag.Start <= i && i < tag.End)
+		}
+		if !inTag && src[i] != tm.Masked[i] {
+			t.Fatalf("byte %d changed outside a tag", i)
+		}
+	}
+	if len(tm.Tags) != 5 {
+		t.Fatalf("found %d tags, want 5: %+v", len(tm.Tags), tm.Tags)
+	}
+	lines := strings.Split(string(tm.Masked), "\n")
+	if strings.TrimSpace(lines[1]) != "" || strings.TrimSpace(lines[4]) != "" {
+		t.Errorf("standalone control tags not blanked: %q %q", lines[1], lines[4])
+	}
+	if tm.Block(strings.Index(src, "user: ci")) != 2 || tm.Block(0) != 0 {
+		t.Errorf("Block: %d %d", tm.Block(strings.Index(src, "user: ci")), tm.Block(0))
+	}
+}
+
+func TestMaskUnclosed(t *testing.T) {
+	if _, err := Mask([]byte("a: 1\nb: <%= ENV['X']\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestEval(t *testing.T) {
+	e := env(map[string]string{"X": "x-value", "KAMAL_DESTINATION": "staging"})
+	for _, tt := range []struct {
+		code, want string
+		ok         bool
+	}{
+		{`ENV["X"]`, "x-value", true},
+		{`ENV['X']`, "x-value", true},
+		{`ENV.fetch("X")`, "x-value", true},
+		{`ENV.fetch('Y', 'dflt')`, "dflt", true},
+		{`ENV.fetch("Y", "a.b/c:1")`, "a.b/c:1", true},
+		{`ENV.fetch("Y", 22)`, "22", true},
+		{`ENV.fetch("X", "dflt")`, "x-value", true},
+		{`"literal"`, "literal", true},
+		{`'literal'`, "literal", true},
+		{`ENV["Y"]`, "", false},
+		{`ENV.fetch("Y")`, "", false},
+		{`ENV.fetch("Y", nil)`, "", false},
+		{`"#{ENV['X']}"`, "", false},
+		{`%x(aws ecr get-login-password)`, "", false},
+		{"`whoami`", "", false},
+		{`File.read(".ruby-version").strip`, "", false},
+		{`ENV["X"].upcase`, "", false},
+	} {
+		got, err := Eval(tt.code, e)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("Eval(%s) = %q, %v", tt.code, got, err)
+		}
+	}
+}
+
+func TestExpand(t *testing.T) {
+	src := `server: <%= ENV["ACCOUNT"] %>.dkr.ecr.<%= ENV.fetch("REGION", "us-east-1") %>.amazonaws.com`
+	tm, _ := Mask([]byte(src))
+	value := strings.TrimPrefix(string(tm.Masked), "server: ")
+	if !tm.Contains(value) || tm.Contains("plain") {
+		t.Fatal("Contains is wrong")
+	}
+	got, err := tm.Expand(value, env(map[string]string{"ACCOUNT": "123456789012"}))
+	if err != nil || got != "123456789012.dkr.ecr.us-east-1.amazonaws.com" {
+		t.Errorf("Expand = %q, %v", got, err)
+	}
+	_, err = tm.Expand(value, env(nil))
+	if ue, ok := err.(*UnresolvedError); !ok || ue.Line != 1 || !strings.Contains(ue.Error(), "ACCOUNT") {
+		t.Errorf("err = %v", err)
+	}
+}
