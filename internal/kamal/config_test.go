@@ -1,0 +1,233 @@
+package kamal
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+)
+
+func load(t *testing.T, files map[string]string, env map[string]string, dest string) (*Config, error) {
+	t.Helper()
+	read := func(name string) ([]byte, error) {
+		if s, ok := files[name]; ok {
+			return []byte(s), nil
+		}
+		return nil, fs.ErrNotExist
+	}
+	return Load(read, func(k string) string { return env[k] }, "config/deploy.yml", dest)
+}
+
+func TestDestinationDeepMerge(t *testing.T) {
+	files := map[string]string{
+		"config/deploy.yml": `service: app
+image: acme/app
+registry:
+  server: 111111111111.dkr.ecr.us-east-1.amazonaws.com
+builder:
+  arch: amd64
+  cache:
+    type: registry
+    options: mode=max
+accessories:
+  db:
+    image: mysql:8
+  cache:
+    image: redis:7
+`,
+		"config/deploy.staging.yml": `image: acme/app-staging
+builder:
+  cache:
+    image: acme/staging-cache
+accessories:
+  db:
+    image: mysql:8.4
+    registry:
+      server: 222222222222.dkr.ecr.eu-west-1.amazonaws.com
+  search:
+    image: <%= ENV.fetch("SEARCH_IMAGE", "opensearchproject/opensearch:2") %>
+`,
+	}
+	c, err := load(t, files, nil, "staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Image.Text != "acme/app-staging" || c.Image.Pos.File != "config/deploy.staging.yml" || c.Image.Pos.Line != 1 {
+		t.Errorf("image = %q at %v", c.Image.Text, c.Image.Pos)
+	}
+	if c.Cache.Options.Text != "mode=max" || c.Cache.Options.Pos.File != "config/deploy.yml" || c.CacheImage() != "acme/staging-cache" {
+		t.Errorf("cache options %q at %v, image %q", c.Cache.Options.Text, c.Cache.Options.Pos, c.CacheImage())
+	}
+	got := map[string]string{}
+	for _, a := range c.Accessories {
+		got[a.Name] = a.Ref()
+	}
+	want := map[string]string{"db": "222222222222.dkr.ecr.eu-west-1.amazonaws.com/mysql:8.4", "cache": "redis:7", "search": "opensearchproject/opensearch:2"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("accessory %s = %q, want %q", k, got[k], v)
+		}
+	}
+	if names := []string{c.Accessories[0].Name, c.Accessories[1].Name, c.Accessories[2].Name}; strings.Join(names, ",") != "db,cache,search" {
+		t.Errorf("accessory order %v", names)
+	}
+}
+
+func TestDestinationReplacesScalarsAndLists(t *testing.T) {
+	files := map[string]string{
+		"config/deploy.yml":      "service: app\nimage: acme/app\nbuilder:\n  arch: amd64\n  cache:\n    type: registry\n",
+		"config/deploy.prod.yml": "builder:\n  cache:\n",
+	}
+	c, err := load(t, files, nil, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Cache.Present || c.CacheType() != "" {
+		t.Errorf("a null cache in the destination must replace the base cache: %+v", c.Cache)
+	}
+}
+
+func TestERBValues(t *testing.T) {
+	files := map[string]string{"config/deploy.yml": `service: <%= ENV.fetch("SERVICE", "app") %>
+image: <%= ENV["IMAGE"] %>
+registry:
+  server: <%= ENV['ACCOUNT'] %>.dkr.ecr.<%= ENV.fetch('REGION') %>.amazonaws.com
+  password: <%= %x(aws ecr get-login-password) %>
+builder:
+  arch: amd64
+  cache:
+    type: registry
+    image: <%= "acme/" + "cache" %>
+env:
+  clear:
+    DEST: <%= ENV["KAMAL_DESTINATION"] %>
+`}
+	c, err := load(t, files, map[string]string{"IMAGE": "acme/app", "ACCOUNT": "123456789012", "REGION": "us-east-2"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Service.Text != "app" || c.Image.Text != "acme/app" || c.Server.Text != "123456789012.dkr.ecr.us-east-2.amazonaws.com" {
+		t.Errorf("service %q image %q server %q", c.Service.Text, c.Image.Text, c.Server.Text)
+	}
+	var f *Finding
+	if !errors.As(c.Cache.Image.Err, &f) || f.Pos.Line != 10 || !strings.Contains(f.Msg, "does not run") {
+		t.Errorf("cache image err = %v", c.Cache.Image.Err)
+	}
+	c, _ = load(t, files, nil, "")
+	if !errors.As(c.Server.Err, &f) || f.Pos.File != "config/deploy.yml" || f.Pos.Line != 4 || !strings.Contains(f.Msg, "ACCOUNT") {
+		t.Errorf("server err = %v", c.Server.Err)
+	}
+}
+
+func TestKamalDestinationVisibleToERB(t *testing.T) {
+	files := map[string]string{
+		"config/deploy.yml":    "service: app\nimage: acme/app-<%= ENV['KAMAL_DESTINATION'] %>\n",
+		"config/deploy.qa.yml": "servers: [1.1.1.1]\n",
+	}
+	c, err := load(t, files, nil, "qa")
+	if err != nil || c.Image.Text != "acme/app-qa" {
+		t.Fatalf("image %q, %v", c.Image.Text, err)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		files map[string]string
+		dest  string
+		want  string
+	}{
+		{"missing file", map[string]string{}, "", "config/deploy.yml: config file not found; set the config-file input"},
+		{"missing destination", map[string]string{"config/deploy.yml": "image: a/b\n"}, "qa", "config/deploy.qa.yml: config file not found"},
+		{"require destination", map[string]string{"config/deploy.yml": "image: a/b\nrequire_destination: true\n"}, "", "config/deploy.yml:2: this config sets require_destination: true"},
+		{"bad yaml", map[string]string{"config/deploy.yml": "image: a/b\nbuilder:\n  arch: [amd64\n"}, "", "config/deploy.yml:2: invalid YAML"},
+		{"not a mapping", map[string]string{"config/deploy.yml": "- a\n- b\n"}, "", "config/deploy.yml:1: a Kamal config must be a mapping"},
+		{"unclosed erb", map[string]string{"config/deploy.yml": "image: <%= ENV['X']\n"}, "", "line 1: ERB tag is not closed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, tt.files, nil, tt.dest)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestFindings(t *testing.T) {
+	for _, tt := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"image with host", "image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app\n", []string{"error config/deploy.yml:1: image \"123456789012.dkr.ecr.us-east-1.amazonaws.com/app\" includes the registry host"}},
+		{"image with tag", "image: acme/app:v1\n", []string{"error config/deploy.yml:1: image \"acme/app:v1\" has a tag or digest; set image: acme/app"}},
+		{"no image", "service: x\n", []string{"error config/deploy.yml: image is not set"}},
+		{"cache without type", "image: a/b\nbuilder:\n  cache:\n    options: mode=max\n", []string{"warning config/deploy.yml:3: builder.cache has no type"}},
+		{"unknown cache type", "image: a/b\nbuilder:\n  cache:\n    type: s3\n", []string{"error config/deploy.yml:4: builder.cache.type \"s3\""}},
+		{"options with spaces", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: mode=max, image-manifest=true\n", []string{"warning config/deploy.yml:5: builder.cache.options contains white space"}},
+		{"options as a map", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options:\n      mode: max\n", nil},
+		{"oci false", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: oci-mediatypes=false\n", []string{"warning config/deploy.yml:5: oci-mediatypes=false"}},
+		{"cache image with host", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    image: ghcr.io/a/b-cache\n", []string{"error config/deploy.yml:5: builder.cache.image \"ghcr.io/a/b-cache\" includes the registry host ghcr.io"}},
+		{"inside erb if", "image: a/b\n<% if ENV['X'] %>\nbuilder:\n  cache:\n    type: registry\n<% end %>\n", []string{"warning config/deploy.yml:5: builder.cache.type sits inside the ERB block opened at line 2"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := load(t, map[string]string{"config/deploy.yml": tt.src}, nil, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range c.Findings {
+				got = append(got, f.Severity.String()+" "+f.Error())
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("findings = %q, want %d", got, len(tt.want))
+			}
+			for i := range tt.want {
+				if !strings.HasPrefix(got[i], tt.want[i]) {
+					t.Errorf("finding %q, want prefix %q", got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestOptionsMapIsAnError(t *testing.T) {
+	c, _ := load(t, map[string]string{"config/deploy.yml": "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options:\n      mode: max\n"}, nil, "")
+	_, err := c.PlanCache(CacheRequest{Patch: true})
+	if err == nil || !strings.Contains(err.Error(), "config/deploy.yml:6: expected a string, found a mapping") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestProxyImage(t *testing.T) {
+	c, err := load(t, map[string]string{"config/deploy.yml": "image: a/b\nproxy:\n  run:\n    registry: ghcr.io\n    version: v0.9.3\n"}, nil, "")
+	if err != nil || c.Proxy == nil || c.Proxy.Image != "ghcr.io/basecamp/kamal-proxy:v0.9.3" || c.Proxy.Pos.Line != 3 {
+		t.Fatalf("proxy = %+v, %v", c.Proxy, err)
+	}
+	c, _ = load(t, map[string]string{"config/deploy.yml": "image: a/b\nproxy:\n  run:\n    log_max_size: 50m\n"}, nil, "")
+	if c.Proxy != nil {
+		t.Errorf("proxy without an image setting = %+v", c.Proxy)
+	}
+}
+
+func TestPlanImageRewrite(t *testing.T) {
+	src := "image: a/b\naccessories:\n  db:\n    image: \"mysql:8.4\" # pinned\n  erb:\n    image: <%= ENV.fetch('X', 'redis:7') %>\n"
+	c, err := load(t, map[string]string{"config/deploy.yml": src}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := c.PlanImage(c.Accessories[0], "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/mysql:8.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, after, err := c.Apply([]*Edit{e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(src, `"mysql:8.4"`, `"123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/mysql:8.4"`, 1)
+	if string(files["config/deploy.yml"]) != want || after.Accessories[0].Image.Text != e.Want {
+		t.Errorf("patched:\n%s", files["config/deploy.yml"])
+	}
+	if _, err := c.PlanImage(c.Accessories[1], "x/y"); err == nil || !strings.Contains(err.Error(), "config/deploy.yml:6: accessories.erb.image is computed by ERB") {
+		t.Errorf("ERB image err = %v", err)
+	}
+}
