@@ -1,0 +1,406 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"maps"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/action"
+	"github.com/kamal-ecr/kamal-ecr/internal/ecrtest"
+	"github.com/kamal-ecr/kamal-ecr/internal/registry"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+const (
+	account = "123456789012"
+	host    = account + ".dkr.ecr.us-east-1.amazonaws.com"
+)
+
+func TestMain(m *testing.M) {
+	os.Setenv("AWS_EC2_METADATA_DISABLED", "true") // never reach for instance metadata
+	os.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	os.Exit(m.Run())
+}
+
+// step is one run of the action the way the runner starts it.
+type step struct {
+	t         *testing.T
+	env       map[string]string
+	workspace string
+	srv       *ecrtest.Server
+	stdout    bytes.Buffer
+	stderr    bytes.Buffer
+	code      int
+}
+
+// newStep copies the fixture workspace and starts a local ECR with pull-through rules.
+func newStep(t *testing.T, inputs map[string]string) *step {
+	t.Helper()
+	ws := t.TempDir()
+	copyDir(t, filepath.Join("testdata", "e2e", "workspace"), ws)
+	srv := ecrtest.New(account, "us-east-1")
+	srv.AddRule(ecrtest.Rule{Prefix: "docker-hub", UpstreamURL: "registry-1.docker.io", UpstreamRegistry: "docker-hub"})
+	srv.AddRule(ecrtest.Rule{Prefix: "ecr-public", UpstreamURL: "public.ecr.aws", UpstreamRegistry: "ecr-public"})
+	srv.AddRule(ecrtest.Rule{Prefix: "github", UpstreamURL: "ghcr.io", UpstreamRegistry: "github-container-registry"})
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	runner := t.TempDir()
+	env := map[string]string{
+		"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": ws,
+		"GITHUB_OUTPUT": filepath.Join(runner, "output"), "GITHUB_STEP_SUMMARY": filepath.Join(runner, "summary"),
+		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1",
+		"AWS_ENDPOINT_URL_ECR": hs.URL, "AWS_ENDPOINT_URL_STS": hs.URL,
+	}
+	for _, d := range []string{"config-file", "create-repositories", "image-tag-mutability", "scan-on-push", "encryption-type",
+		"cache-lifecycle-days", "patch-cache", "enable-cache", "pull-through-cache", "rewrite-accessories", "login", "dry-run"} {
+		env["INPUT_"+strings.ToUpper(d)] = defaultFor(d) // the runner fills in defaults
+	}
+	for k, v := range inputs {
+		env["INPUT_"+strings.ToUpper(k)] = v
+	}
+	return &step{t: t, env: env, workspace: ws, srv: srv}
+}
+
+func (s *step) run() *step {
+	s.code = run(context.Background(), nil, func(k string) string { return s.env[k] }, &s.stdout, &s.stderr)
+	if bad := s.srv.BadSignatures(); len(bad) > 0 {
+		s.t.Errorf("requests with a wrong SigV4 scope: %v", bad)
+	}
+	return s
+}
+
+func (s *step) file(name string) string {
+	b, err := os.ReadFile(filepath.Join(s.workspace, name))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return string(b)
+}
+
+func (s *step) summary() string {
+	b, _ := os.ReadFile(s.env["GITHUB_STEP_SUMMARY"])
+	return string(b)
+}
+
+// outputs parses GITHUB_OUTPUT's name<<delimiter heredocs.
+func (s *step) outputs() map[string]string {
+	s.t.Helper()
+	f, err := os.Open(s.env["GITHUB_OUTPUT"])
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	head := regexp.MustCompile(`^([a-z-]+)<<(ghadelimiter_[A-Za-z0-9]+)$`)
+	for sc.Scan() {
+		m := head.FindStringSubmatch(sc.Text())
+		if m == nil {
+			s.t.Fatalf("GITHUB_OUTPUT line %q is not a heredoc head", sc.Text())
+		}
+		var val []string
+		for sc.Scan() && sc.Text() != m[2] {
+			val = append(val, sc.Text())
+		}
+		out[m[1]] = strings.Join(val, "\n")
+	}
+	return out
+}
+
+func original(t *testing.T, name string) string {
+	b, err := os.ReadFile(filepath.Join("testdata", "e2e", "workspace", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestActionEndToEnd(t *testing.T) {
+	s := newStep(t, map[string]string{"login": "true", "rewrite-accessories": "true", "images": "nginx:1.27\npublic.ecr.aws/docker/library/node:22\nquay.io/x/y:1"}).run()
+	if s.code != 0 {
+		t.Fatalf("exit %d\n%s%s", s.code, s.stdout.String(), s.stderr.String())
+	}
+	out := s.outputs()
+	want := map[string]string{
+		"registry":          host,
+		"image":             host + "/acme/shop",
+		"cache-image":       host + "/acme/shop-build-cache",
+		"repositories":      `[{"name":"acme/shop","uri":"` + host + `/acme/shop","created":true},{"name":"acme/shop-build-cache","uri":"` + host + `/acme/shop-build-cache","created":true}]`,
+		"created":           `["acme/shop","acme/shop-build-cache"]`,
+		"patched":           "true",
+		"config-file":       "config/deploy.yml",
+		"images":            `{"nginx:1.27":"` + host + `/docker-hub/library/nginx:1.27","public.ecr.aws/docker/library/node:22":"` + host + `/ecr-public/docker/library/node:22","quay.io/x/y:1":"quay.io/x/y:1"}`,
+		"accessory-images":  `{"db":"` + host + `/docker-hub/library/mysql:8.4","operator":"` + host + `/docker-hub/percona/percona-xtradb-cluster-operator:1.15.0","redis":"` + host + `/docker-hub/library/redis:7.4","search":"` + host + `/github/acme/search:2"}`,
+		"registry-username": "AWS",
+		"registry-password": "local-secret-password-" + account,
+	}
+	if !maps.Equal(out, want) {
+		for k := range want {
+			if out[k] != want[k] {
+				t.Errorf("output %s = %q\n want %q", k, out[k], want[k])
+			}
+		}
+	}
+	// The password is masked before anything else could print it.
+	stdout := s.stdout.String()
+	if i := strings.Index(stdout, "::add-mask::local-secret-password"); i != 0 || strings.Count(stdout, "local-secret-password") != 1 {
+		t.Errorf("password printed or masked late:\n%s", stdout)
+	}
+	for _, a := range []string{"::notice file=config/deploy.yml,line=18,title=kamal-ecr::builder.cache.options changed from mode=max to mode=max,image-manifest=true,oci-mediatypes=true",
+		"::notice file=config/deploy.yml,line=25,title=kamal-ecr::rewrote accessories.redis.image"} {
+		if !strings.Contains(stdout, a) {
+			t.Errorf("missing annotation %q in\n%s", a, stdout)
+		}
+	}
+	summary := s.summary()
+	for _, part := range []string{"| `" + host + "/acme/shop` | app | created | MUTABLE |", "expire untagged after 7 days: put",
+		"-    options: mode=max   # every stage\n+    options: mode=max,image-manifest=true,oci-mediatypes=true   # every stage",
+		"| accessory `redis` | `" + host + "/docker-hub/redis:7.4` | `" + host + "/docker-hub/library/redis:7.4` | corrected"} {
+		if !strings.Contains(summary, part) {
+			t.Errorf("summary lacks %q:\n%s", part, summary)
+		}
+	}
+	if r, _ := s.srv.Repository("", "acme/shop-build-cache"); r.Policy != registry.LifecyclePolicy(7) {
+		t.Errorf("cache lifecycle policy = %q", r.Policy)
+	}
+	golden(t, filepath.Join("testdata", "e2e", "want", "deploy.yml"), s.file("config/deploy.yml"))
+	if s.file("config/deploy.staging.yml") != original(t, "config/deploy.staging.yml") {
+		t.Error("the destination file changed")
+	}
+}
+
+func TestActionDestination(t *testing.T) {
+	s := newStep(t, map[string]string{"destination": "staging", "pull-through-cache": "off", "image-tag-mutability": "IMMUTABLE_WITH_EXCLUSION"}).run()
+	if s.code != 0 {
+		t.Fatalf("exit %d\n%s", s.code, s.stdout.String())
+	}
+	out := s.outputs()
+	if out["image"] != host+"/acme/shop-staging" || out["cache-image"] != host+"/acme/shop-staging-cache" || out["accessory-images"] != `{"db":"mysql:8.4","operator":"percona/percona-xtradb-cluster-operator:1.15.0","redis":"`+host+`/docker-hub/redis:7.4","search":"ghcr.io/acme/search:2"}` {
+		t.Errorf("outputs = %v", out)
+	}
+	if r, _ := s.srv.Repository("", "acme/shop-staging"); r.Mutability != "IMMUTABLE_WITH_EXCLUSION" || strings.Join(r.Filters, ",") != "latest*" {
+		t.Errorf("app repository = %+v", r)
+	}
+	if s.srv.Calls()["DescribePullThroughCacheRules"] != 0 {
+		t.Error("read rules with pull-through-cache: off")
+	}
+}
+
+func TestActionDryRun(t *testing.T) {
+	s := newStep(t, map[string]string{"dry-run": "true", "login": "true"}).run()
+	if s.code != 0 {
+		t.Fatalf("exit %d\n%s", s.code, s.stdout.String())
+	}
+	for op := range s.srv.Calls() {
+		if !strings.HasPrefix(op, "Describe") && !strings.HasPrefix(op, "Get") || op == "GetAuthorizationToken" {
+			t.Errorf("dry run called %s", op)
+		}
+	}
+	if s.file("config/deploy.yml") != original(t, "config/deploy.yml") {
+		t.Error("dry run changed the config")
+	}
+	out := s.outputs()
+	if out["patched"] != "false" || out["config-file"] != "config/deploy.yml" || out["created"] != "[]" || out["registry-password"] != "" {
+		t.Errorf("outputs = %v", out)
+	}
+	if !strings.Contains(s.summary(), "would create") || !strings.Contains(s.summary(), "Would patch `config/deploy.yml`") {
+		t.Errorf("summary:\n%s", s.summary())
+	}
+}
+
+func TestActionFailuresLeaveConfigUntouched(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		inputs map[string]string
+		setup  func(*ecrtest.Server)
+		code   int
+		want   string
+	}{
+		{"access denied", nil, func(s *ecrtest.Server) { s.Deny("CreateRepository") }, 1,
+			"::error title=kamal-ecr::AWS denied ecr:CreateRepository on arn:aws:ecr:us-east-1:" + account + ":repository/acme/shop"},
+		{"immutable repository", nil, func(s *ecrtest.Server) { s.AddRepository(ecrtest.Repository{Name: "acme/shop", Mutability: "IMMUTABLE"}) }, 1,
+			"::error title=kamal-ecr::ECR repository acme/shop is IMMUTABLE, but Kamal overwrites the tag \"latest\""},
+		{"bad input", map[string]string{"image-tag-mutability": "SOMETIMES"}, nil, 2,
+			"::error title=kamal-ecr::input image-tag-mutability: \"SOMETIMES\" is not MUTABLE or IMMUTABLE_WITH_EXCLUSION"},
+		{"bad lifecycle days", map[string]string{"cache-lifecycle-days": "seven"}, nil, 2, "input cache-lifecycle-days: \"seven\" is not a whole number"},
+		{"bad region", map[string]string{"aws-region": "mars-1"}, nil, 2, "input aws-region: \"mars-1\" is not an AWS region"},
+		{"missing destination", map[string]string{"destination": "prod"}, nil, 2,
+			"::error file=config/deploy.prod.yml,title=kamal-ecr::config file not found. Fix: create it or check the destination input"},
+		{"invalid image input", map[string]string{"images": "Nginx:1"}, nil, 2, "::error title=kamal-ecr::images input Nginx:1: invalid image reference"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStep(t, tt.inputs)
+			if tt.setup != nil {
+				tt.setup(s.srv)
+			}
+			s.run()
+			if s.code != tt.code || !strings.Contains(s.stdout.String(), tt.want) {
+				t.Errorf("exit %d, want %d; stdout lacks %q:\n%s", s.code, tt.code, tt.want, s.stdout.String())
+			}
+			if s.file("config/deploy.yml") != original(t, "config/deploy.yml") {
+				t.Error("the config changed on failure")
+			}
+			if out := s.outputs(); len(out) != 0 {
+				t.Errorf("outputs set on failure: %v", out)
+			}
+		})
+	}
+}
+
+func TestActionConfigErrorAtLine(t *testing.T) {
+	s := newStep(t, nil)
+	cfg := filepath.Join(s.workspace, "config", "deploy.yml")
+	src := strings.Replace(original(t, "config/deploy.yml"), "image: acme/shop", `image: <%= ENV["APP_IMAGE"] %>`, 1)
+	os.WriteFile(cfg, []byte(src), 0o644)
+	s.run()
+	want := `::error file=config/deploy.yml,line=3,title=kamal-ecr::image: ERB <%25= ENV["APP_IMAGE"] %25> is empty: environment variable APP_IMAGE is not set. Fix: set the variable`
+	if s.code != 2 || !strings.Contains(s.stdout.String(), want) {
+		t.Errorf("exit %d; stdout lacks %q:\n%s", s.code, want, s.stdout.String())
+	}
+	if b, _ := os.ReadFile(cfg); string(b) != src {
+		t.Error("the config changed on failure")
+	}
+	if len(s.srv.Calls()) != 0 {
+		t.Errorf("called AWS before the config was read: %v", s.srv.Calls())
+	}
+	s.env["APP_IMAGE"] = "acme/shop"
+	if s.stdout.Reset(); s.run().code != 0 {
+		t.Errorf("with APP_IMAGE set: exit %d\n%s", s.code, s.stdout.String())
+	}
+}
+
+func TestActionRegistryFromSTS(t *testing.T) {
+	s := newStep(t, map[string]string{"aws-region": "us-east-1"})
+	src := strings.Replace(original(t, "config/deploy.yml"), "  server: "+host+"\n", "", 1)
+	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	s.run()
+	if s.code != 0 || s.outputs()["registry"] != host || s.srv.Calls()["GetCallerIdentity"] != 1 {
+		t.Fatalf("exit %d, outputs %v, calls %v\n%s", s.code, s.outputs(), s.srv.Calls(), s.stdout.String())
+	}
+	if !strings.Contains(s.stdout.String(), "registry.server is not set, so Kamal pushes to Docker Hub") {
+		t.Error("no warning that Kamal would push to Docker Hub")
+	}
+}
+
+func TestActionCLI(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, filepath.Join("testdata", "demo"), dir)
+	t.Chdir(dir)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--dry-run", "--pull-through-cache", "docker.io=docker-hub"}, func(string) string { return "" }, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{"## kamal-ecr (dry run", "would ensure (AWS not asked: no credentials)", "+    options: mode=max,image-manifest=true,oci-mediatypes=true",
+		"accessory-images: {\"db\":\"123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/mysql:8.4\""} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if code := run(context.Background(), []string{"--cache-mode", "fast"}, func(string) string { return "" }, &stdout, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "input cache-mode: \"fast\" is not one of min, max") {
+		t.Errorf("exit %d, stderr %s", code, stderr.String())
+	}
+}
+
+// The built binary, started as the runner starts a container action, twice at
+// once against one registry: both succeed and each repository is created once.
+func TestBinaryConcurrentRuns(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "kamal-ecr")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	steps := []*step{newStep(t, nil), newStep(t, nil)}
+	steps[1].srv = steps[0].srv // one registry
+	hs := httptest.NewServer(steps[0].srv)
+	t.Cleanup(hs.Close)
+	var wg sync.WaitGroup
+	outs := make([][]byte, len(steps))
+	errs := make([]error, len(steps))
+	for i, s := range steps {
+		s.env["AWS_ENDPOINT_URL_ECR"], s.env["AWS_ENDPOINT_URL_STS"] = hs.URL, hs.URL
+		cmd := exec.Command(bin)
+		cmd.Dir = s.workspace
+		for k, v := range s.env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		cmd.Env = append(cmd.Env, "AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		wg.Go(func() { outs[i], errs[i] = cmd.CombinedOutput() })
+	}
+	wg.Wait()
+	created := 0
+	for i, s := range steps {
+		if errs[i] != nil {
+			t.Fatalf("run %d: %v\n%s", i, errs[i], outs[i])
+		}
+		out := s.outputs()
+		if out["image"] != host+"/acme/shop" || out["patched"] != "true" {
+			t.Errorf("run %d outputs = %v", i, out)
+		}
+		var names []string
+		json.Unmarshal([]byte(out["created"]), &names)
+		created += len(names)
+		golden(t, filepath.Join("testdata", "e2e", "want", "deploy.default.yml"), s.file("config/deploy.yml"))
+	}
+	for name, n := range steps[0].srv.Creations() {
+		if n != 1 {
+			t.Errorf("%s created %d times", name, n)
+		}
+	}
+	if created != 2 {
+		t.Errorf("the two runs report %d creations, want 2", created)
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s mismatch:\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func defaultFor(name string) string { return action.Defaults(name) }
