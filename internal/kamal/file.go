@@ -1,6 +1,7 @@
 package kamal
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -22,6 +23,11 @@ type File struct {
 	root *yaml.Node    // the top-level mapping, nil for an empty file
 }
 
+var errPruneUnsafe = errors.New("layout needs a full parse")
+
+// pruning is off only in the test that compares pruned and full parses.
+var pruning = true
+
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 func parseFile(path string, src []byte) (*File, error) {
@@ -30,8 +36,16 @@ func parseFile(path string, src []byte) (*File, error) {
 		return nil, errorAt(Pos{File: path}, "close the tag", "%v", err)
 	}
 	f := &File{Path: path, Src: src, tmpl: tmpl, doc: yamledit.NewDoc(tmpl.Masked)}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(tmpl.Masked, &doc); err != nil {
+	doc := &yaml.Node{}
+	err = errPruneUnsafe
+	if p := prune(tmpl.Masked); p != nil && pruning {
+		doc, err = p.parse()
+	}
+	if err != nil { // parse the whole file, also for an accurate error
+		doc = &yaml.Node{}
+		err = yaml.Unmarshal(tmpl.Masked, doc)
+	}
+	if err != nil {
 		p := Pos{File: path}
 		msg := err.Error()
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {

@@ -82,7 +82,7 @@ type Ensurer struct {
 	API      RepositoryAPI
 	Host     Host
 	Settings Settings
-	Parallel int // calls in flight at once; 0 means 8
+	Parallel int // calls in flight at once; 0 means 32, enough for one round of any real config
 }
 
 // Ensure creates missing repositories (an existing one counts as success, so
@@ -301,7 +301,7 @@ func (e *Ensurer) Inspect(ctx context.Context, repos []Repo) ([]Status, error) {
 func (e *Ensurer) each(ctx context.Context, n int, fn func(context.Context, int) error) error {
 	limit := e.Parallel
 	if limit <= 0 {
-		limit = 8
+		limit = 32
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
