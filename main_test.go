@@ -231,7 +231,9 @@ func TestActionFailuresLeaveConfigUntouched(t *testing.T) {
 	}{
 		{"access denied", nil, func(s *ecrtest.Server) { s.Deny("CreateRepository") }, 1,
 			"::error title=kamal-ecr::AWS denied ecr:CreateRepository on arn:aws:ecr:us-east-1:" + account + ":repository/acme/shop"},
-		{"immutable repository", nil, func(s *ecrtest.Server) { s.AddRepository(ecrtest.Repository{Name: "acme/shop", Mutability: "IMMUTABLE"}) }, 1,
+		{"immutable repository", nil, func(s *ecrtest.Server) {
+			s.AddRepository(ecrtest.Repository{Name: "acme/shop", Mutability: "IMMUTABLE"})
+		}, 1,
 			"::error title=kamal-ecr::ECR repository acme/shop is IMMUTABLE, but Kamal overwrites the tag \"latest\""},
 		{"bad input", map[string]string{"image-tag-mutability": "SOMETIMES"}, nil, 2,
 			"::error title=kamal-ecr::input image-tag-mutability: \"SOMETIMES\" is not MUTABLE or IMMUTABLE_WITH_EXCLUSION"},
