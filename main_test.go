@@ -356,6 +356,10 @@ func TestBinaryConcurrentRuns(t *testing.T) {
 		json.Unmarshal([]byte(out["created"]), &names)
 		created += len(names)
 		golden(t, filepath.Join("testdata", "e2e", "want", "deploy.default.yml"), s.file("config/deploy.yml"))
+		if sum := s.summary(); !strings.Contains(sum, "## kamal-ecr") || !strings.Contains(sum, "| `"+host+"/acme/shop-build-cache` | cache |") ||
+			!strings.Contains(sum, "+    options: mode=max,image-manifest=true,oci-mediatypes=true   # every stage") {
+			t.Errorf("run %d summary:\n%s", i, sum)
+		}
 	}
 	for name, n := range steps[0].srv.Creations() {
 		if n != 1 {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -43,6 +44,25 @@ func TestActionYAMLUpToDate(t *testing.T) {
 	for _, in := range InputDefs {
 		if meta.Inputs[in.Name].Default != in.Default {
 			t.Errorf("input %s default %q, want %q", in.Name, meta.Inputs[in.Name].Default, in.Default)
+		}
+	}
+}
+
+// The README documents every input and output in its tables.
+func TestReadmeDocumentsEveryInputAndOutput(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, d := range append(append([]Input{}, InputDefs...), OutputDefs...) {
+		if !strings.Contains(readme, "| `"+d.Name+"` |") {
+			t.Errorf("README has no table row for %s", d.Name)
+		}
+	}
+	for _, cmd := range []string{"go run . --dry-run --config-file testdata/demo/config/deploy.yml", "go test ./..."} {
+		if !strings.Contains(readme, cmd) {
+			t.Errorf("README lacks the set-up command %q", cmd)
 		}
 	}
 }

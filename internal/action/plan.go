@@ -158,6 +158,9 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule) ([
 		if res.Warning != "" {
 			p.note(kamal.Warning, s.Pos, fmt.Sprintf("%s %s: %s", s.From, s.Name, res.Warning), "")
 		}
+		if res.Status == imageref.Unchanged {
+			p.note(kamal.Notice, s.Pos, fmt.Sprintf("%s %s left as is: %s", s.From, s.Name, res.Note), "")
+		}
 		if s.accessory == nil || (res.Status != imageref.Translated && res.Status != imageref.Corrected) {
 			continue
 		}

@@ -221,6 +221,12 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 		plan.note(kamal.Warning, kamal.Pos{}, "pull-through cache rules not read, so no image was translated: "+rulesErr.Error(),
 			"grant ecr:DescribePullThroughCacheRules, list the rules in pull-through-cache, or set it to off")
 	}
+	for _, s := range res.Repos {
+		if s.Policy == registry.PolicyKept {
+			plan.note(kamal.Notice, kamal.Pos{}, fmt.Sprintf("ECR repository %s already has a different lifecycle policy; it was kept", s.Name),
+				"make sure it expires untagged images, or set cache-lifecycle-days: 0 to silence this")
+		}
+	}
 	if !in.CreateRepositories && !in.DryRun {
 		for _, s := range res.Repos {
 			if s.Missing {

@@ -105,7 +105,7 @@ func TestCorpusMatchesKamal(t *testing.T) {
 
 // Every corpus file is read without a crash: resolved, or an error at a line.
 // Every one with a builder gets a registry cache that Kamal would accept, and
-// only bytes inside the builder section change.
+// only bytes inside the builder's cache block change.
 func TestCorpusPatch(t *testing.T) {
 	rows := readCorpus(t)
 	seen := map[string]bool{}
@@ -157,15 +157,17 @@ func TestCorpusPatch(t *testing.T) {
 						file = f
 					}
 				}
-				assertInsideBuilder(t, file, out[e.File])
+				assertInsideCache(t, file, out[e.File])
 			})
 		}
 	}
 }
 
-// assertInsideBuilder checks that old and new differ in one run of lines
-// that lies between the builder: key and the next top-level key.
-func assertInsideBuilder(t *testing.T, f *File, got []byte) {
+// assertInsideCache checks that old and new differ in one run of lines that
+// lies inside the builder's cache block (from its key to the next key of the
+// builder or the file), or, when the block is new, that the added lines are
+// exactly a cache: block.
+func assertInsideCache(t *testing.T, f *File, got []byte) {
 	t.Helper()
 	old := f.Src
 	p := 0
@@ -178,19 +180,27 @@ func assertInsideBuilder(t *testing.T, f *File, got []byte) {
 	}
 	first := 1 + bytes.Count(old[:p], []byte("\n"))
 	last := 1 + bytes.Count(old[:len(old)-s], []byte("\n"))
-	var start, end int
-	for i := 0; i+1 < len(f.root.Content); i += 2 {
-		switch k := f.root.Content[i]; {
-		case k.Value == "builder": // the last one wins, as in Ruby
-			start, end = k.Line, 0
-		case start > 0 && end == 0:
-			end = k.Line
+	builder, _ := rootView([]*File{f}).get("builder")
+	if len(builder) == 0 {
+		t.Fatal("patched a file without a builder")
+	}
+	b := builder[0].node
+	for i := 0; i+1 < len(b.Content); i += 2 {
+		if b.Content[i].Value != "cache" {
+			continue
 		}
+		start, end := b.Content[i].Line, f.doc.Lines()+1
+		if i+2 < len(b.Content) {
+			end = b.Content[i+2].Line
+		}
+		if first < start || last > end {
+			t.Fatalf("changed lines %d-%d, the cache block is lines %d-%d", first, last, start, end)
+		}
+		return
 	}
-	if end == 0 {
-		end = f.doc.Lines() + 1
-	}
-	if first < start || last > end {
-		t.Fatalf("changed lines %d-%d, builder section is lines %d-%d", first, last, start, end)
+	from := bytes.LastIndexByte(got[:p], '\n') + 1 // whole lines around the change
+	added := strings.TrimSpace(string(got[from : len(got)-s]))
+	if !strings.HasPrefix(added, "cache:\n") || !strings.Contains(added, "type: registry") {
+		t.Fatalf("added %q, not a cache block", added)
 	}
 }
