@@ -90,16 +90,13 @@ type Ensurer struct {
 // puts the lifecycle policy on those that ask for one. Independent calls run
 // in parallel: at most three sequential rounds of calls, whatever the count.
 func (e *Ensurer) Ensure(ctx context.Context, repos []Repo) ([]Status, error) {
-	out := make([]Status, len(repos))
-	for i, r := range repos {
-		if err := ValidateName(r.Name); err != nil {
-			return nil, err
-		}
-		out[i] = Status{Repo: r, URI: e.Host.URI(r.Name)}
+	out, err := e.statuses(repos)
+	if err != nil {
+		return nil, err
 	}
 	var existing []int
 	var mu sync.Mutex
-	err := e.each(ctx, len(repos), func(ctx context.Context, i int) error {
+	err = e.each(ctx, len(repos), func(ctx context.Context, i int) error {
 		created, err := e.create(ctx, repos[i])
 		if err != nil {
 			return err
@@ -132,13 +129,7 @@ func (e *Ensurer) Ensure(ctx context.Context, repos []Repo) ([]Status, error) {
 	if err := e.each(ctx, len(tasks), func(ctx context.Context, i int) error { return tasks[i](ctx) }); err != nil {
 		return out, err
 	}
-	var problems []error
-	for _, s := range out {
-		if err := mutabilityProblem(s); err != nil {
-			problems = append(problems, err)
-		}
-	}
-	return out, errors.Join(problems...)
+	return out, mutabilityProblems(out)
 }
 
 func (e *Ensurer) create(ctx context.Context, r Repo) (*types.Repository, error) {
@@ -216,23 +207,15 @@ func (e *Ensurer) record(s *Status, r types.Repository) {
 // lifecycle puts the policy on a repository that has none. A created
 // repository has none, so it skips the read.
 func (e *Ensurer) lifecycle(ctx context.Context, s *Status) error {
-	want := LifecyclePolicy(s.LifecycleDays)
 	if !s.Created {
-		res, err := e.API.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RegistryId: aws.String(e.Host.Account), RepositoryName: aws.String(s.Name)})
-		var none *types.LifecyclePolicyNotFoundException
-		switch {
-		case errors.As(err, &none):
-		case err != nil:
-			return explain(err, "GetLifecyclePolicy", e.Host.ARN(s.Name))
-		case samePolicy(aws.ToString(res.LifecyclePolicyText), want):
-			s.Policy = PolicySame
-			return nil
-		default:
-			s.Policy = PolicyKept
-			return nil
+		p, err := e.currentPolicy(ctx, s)
+		if err != nil || p != PolicyNone {
+			s.Policy = p
+			return err
 		}
 	}
-	_, err := e.API.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RegistryId: aws.String(e.Host.Account), RepositoryName: aws.String(s.Name), LifecyclePolicyText: aws.String(want)})
+	_, err := e.API.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RegistryId: aws.String(e.Host.Account), RepositoryName: aws.String(s.Name),
+		LifecyclePolicyText: aws.String(LifecyclePolicy(s.LifecycleDays))})
 	if err != nil {
 		return explain(err, "PutLifecyclePolicy", e.Host.ARN(s.Name))
 	}
@@ -240,16 +223,29 @@ func (e *Ensurer) lifecycle(ctx context.Context, s *Status) error {
 	return nil
 }
 
+// currentPolicy compares an existing repository's policy with ours:
+// PolicyNone when it has none.
+func (e *Ensurer) currentPolicy(ctx context.Context, s *Status) (Policy, error) {
+	res, err := e.API.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RegistryId: aws.String(e.Host.Account), RepositoryName: aws.String(s.Name)})
+	var none *types.LifecyclePolicyNotFoundException
+	switch {
+	case errors.As(err, &none):
+		return PolicyNone, nil
+	case err != nil:
+		return PolicyNone, explain(err, "GetLifecyclePolicy", e.Host.ARN(s.Name))
+	case samePolicy(aws.ToString(res.LifecyclePolicyText), LifecyclePolicy(s.LifecycleDays)):
+		return PolicySame, nil
+	}
+	return PolicyKept, nil
+}
+
 // Inspect is Ensure for a dry run: it only reads.
 func (e *Ensurer) Inspect(ctx context.Context, repos []Repo) ([]Status, error) {
-	out := make([]Status, len(repos))
-	for i, r := range repos {
-		if err := ValidateName(r.Name); err != nil {
-			return nil, err
-		}
-		out[i] = Status{Repo: r, URI: e.Host.URI(r.Name)}
+	out, err := e.statuses(repos)
+	if err != nil {
+		return nil, err
 	}
-	err := e.each(ctx, len(repos), func(ctx context.Context, i int) error {
+	err = e.each(ctx, len(repos), func(ctx context.Context, i int) error {
 		s := &out[i]
 		res, err := e.API.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RegistryId: aws.String(e.Host.Account), RepositoryNames: []string{s.Name}})
 		var nf *types.RepositoryNotFoundException
@@ -270,30 +266,27 @@ func (e *Ensurer) Inspect(ctx context.Context, repos []Repo) ([]Status, error) {
 		if s.LifecycleDays == 0 {
 			return nil
 		}
-		pol, err := e.API.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RegistryId: aws.String(e.Host.Account), RepositoryName: aws.String(s.Name)})
-		var none *types.LifecyclePolicyNotFoundException
-		switch {
-		case errors.As(err, &none):
+		if s.Policy, err = e.currentPolicy(ctx, s); s.Policy == PolicyNone {
 			s.Policy = PolicyWouldPut
-		case err != nil:
-			return explain(err, "GetLifecyclePolicy", e.Host.ARN(s.Name))
-		case samePolicy(aws.ToString(pol.LifecyclePolicyText), LifecyclePolicy(s.LifecycleDays)):
-			s.Policy = PolicySame
-		default:
-			s.Policy = PolicyKept
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return out, err
 	}
-	var problems []error
-	for _, s := range out {
-		if err := mutabilityProblem(s); err != nil && !s.Missing {
-			problems = append(problems, err)
+	return out, mutabilityProblems(out)
+}
+
+// statuses validates every name before any call.
+func (e *Ensurer) statuses(repos []Repo) ([]Status, error) {
+	out := make([]Status, len(repos))
+	for i, r := range repos {
+		if err := ValidateName(r.Name); err != nil {
+			return nil, err
 		}
+		out[i] = Status{Repo: r, URI: e.Host.URI(r.Name)}
 	}
-	return out, errors.Join(problems...)
+	return out, nil
 }
 
 // each runs fn for 0..n-1 with at most e.Parallel in flight, stopping the
@@ -366,6 +359,18 @@ func filterFor(tag string) string {
 		return "latest*"
 	}
 	return tag
+}
+
+// mutabilityProblems reports every existing repository whose tag rules
+// would refuse one of Kamal's moving tags.
+func mutabilityProblems(statuses []Status) error {
+	var problems []error
+	for _, s := range statuses {
+		if err := mutabilityProblem(s); err != nil && !s.Missing {
+			problems = append(problems, err)
+		}
+	}
+	return errors.Join(problems...)
 }
 
 func mutabilityProblem(s Status) error {
