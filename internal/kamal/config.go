@@ -183,6 +183,7 @@ func (c *Config) resolve() error {
 	c.resolveAccessories(root)
 	c.resolveProxy(root)
 	c.check()
+	c.checkKamal1(root)
 	return nil
 }
 

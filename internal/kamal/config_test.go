@@ -167,6 +167,7 @@ func TestFindings(t *testing.T) {
 		{"options as a map", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options:\n      mode: max\n", nil},
 		{"oci false", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: oci-mediatypes=false\n", []string{"warning config/deploy.yml:5: oci-mediatypes=false"}},
 		{"cache image with host", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    image: ghcr.io/a/b-cache\n", []string{"error config/deploy.yml:5: builder.cache.image \"ghcr.io/a/b-cache\" includes the registry host ghcr.io"}},
+		{"kamal 1", "image: a/b\ntraefik:\n  options: {}\nbuilder:\n  multiarch: false\n", []string{"notice config/deploy.yml:2: traefik: is a Kamal 1 key", "notice config/deploy.yml:5: builder.multiarch is a Kamal 1 key"}},
 		{"inside erb if", "image: a/b\n<% if ENV['X'] %>\nbuilder:\n  cache:\n    type: registry\n<% end %>\n", []string{"warning config/deploy.yml:5: builder.cache.type sits inside the ERB block opened at line 2"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

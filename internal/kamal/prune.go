@@ -9,7 +9,7 @@ import (
 // needed are the top-level keys the action reads.
 var needed = map[string]bool{
 	"service": true, "image": true, "registry": true, "builder": true,
-	"accessories": true, "proxy": true, "require_destination": true,
+	"accessories": true, "proxy": true, "require_destination": true, "traefik": true,
 }
 
 // pruned is a source with the top-level sections the action does not read
