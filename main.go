@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	res, err := action.Run(ctx, deps, in)
 	summary := action.Summary(res, err)
 	if gh.InActions() {
+		gh.Group("kamal-ecr plan and results", summary) // the log shows what the summary shows
 		for _, a := range action.Annotations(res, err) {
 			gh.Annotate(a)
 		}

@@ -284,6 +284,20 @@ func TestActionConfigErrorAtLine(t *testing.T) {
 	}
 }
 
+func TestActionNonECRRegistry(t *testing.T) {
+	s := newStep(t, nil)
+	src := strings.Replace(original(t, "config/deploy.yml"), "  server: "+host, "  server: ghcr.io", 1)
+	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	s.run()
+	want := "::error file=config/deploy.yml,line=10,title=kamal-ecr::registry.server: \"ghcr.io\" is not an ECR registry host"
+	if s.code != 2 || !strings.Contains(s.stdout.String(), want) || !strings.Contains(s.stdout.String(), "Fix: point registry.server at your ECR registry, or set the registry input") {
+		t.Errorf("exit %d; stdout lacks %q:\n%s", s.code, want, s.stdout.String())
+	}
+	if s.file("config/deploy.yml") != src || len(s.srv.Calls()) != 0 {
+		t.Errorf("config changed or AWS called: %v", s.srv.Calls())
+	}
+}
+
 func TestActionRegistryFromSTS(t *testing.T) {
 	s := newStep(t, map[string]string{"aws-region": "us-east-1"})
 	src := strings.Replace(original(t, "config/deploy.yml"), "  server: "+host+"\n", "", 1)

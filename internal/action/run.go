@@ -127,6 +127,9 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 	case in.Registry != "":
 		host, _ = registry.ParseHost(in.Registry) // validated with the inputs
 		res.RegistryFrom = "registry input"
+		if !server.Present() {
+			res.Findings = append(res.Findings, dockerHubWarning(cfg, host.Name))
+		}
 		if server.Present() && server.Err == nil && !strings.EqualFold(server.Text, host.Name) {
 			res.Findings = append(res.Findings, &kamal.Finding{Pos: server.Pos, Severity: kamal.Warning,
 				Msg: fmt.Sprintf("registry.server is %s but the registry input is %s; Kamal pushes to %s", server.Text, host.Name, server.Text),
@@ -143,9 +146,6 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 		}
 		res.RegistryFrom = "registry.server"
 	default:
-		p := kamal.Pos{File: cfg.Files[0].Path}
-		res.Findings = append(res.Findings, &kamal.Finding{Pos: p, Severity: kamal.Warning,
-			Msg: "registry.server is not set, so Kamal pushes to Docker Hub", Fix: "set registry.server to the registry this action reports"})
 		region := firstOf(in.Region, d.Getenv("AWS_REGION"), d.Getenv("AWS_DEFAULT_REGION"))
 		if region == "" {
 			return host, nil, &InputError{Input: "aws-region", Msg: "no registry to work with: set the registry input, registry.server in the config, or aws-region"}
@@ -156,13 +156,18 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 		}
 		res.RegistryFrom = "STS"
 		if in.DryRun && !clients.HasCredentials {
-			return registry.HostFor("000000000000", region), nil, nil
+			host = registry.HostFor("000000000000", region)
+			res.RegistryFrom = "a placeholder account: no AWS credentials to ask STS"
+			res.Findings = append(res.Findings, dockerHubWarning(cfg, "your ECR registry"))
+			return host, nil, nil
 		}
 		account, err := registry.Account(ctx, clients.STS)
 		if err != nil {
 			return host, nil, err
 		}
-		return registry.HostFor(account, region), clients, nil
+		host = registry.HostFor(account, region)
+		res.Findings = append(res.Findings, dockerHubWarning(cfg, host.Name))
+		return host, clients, nil
 	}
 	if in.Region != "" && in.Region != host.Region {
 		res.Findings = append(res.Findings, &kamal.Finding{Pos: server.Pos, Severity: kamal.Notice,
@@ -170,6 +175,11 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 	}
 	clients, err := d.Clients(ctx, host.Region, &host)
 	return host, clients, err
+}
+
+func dockerHubWarning(cfg *kamal.Config, host string) *kamal.Finding {
+	return &kamal.Finding{Pos: kamal.Pos{File: cfg.Files[0].Path}, Severity: kamal.Warning,
+		Msg: "registry.server is not set, so Kamal pushes to Docker Hub", Fix: "set registry.server: " + host}
 }
 
 // act runs the AWS side: ensure (or inspect) the repositories, read the

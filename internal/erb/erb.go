@@ -20,6 +20,7 @@ type Tag struct {
 	Line       int    // 1-based line of Start
 	Code       string // Ruby between the delimiters, trimmed
 	Output     bool   // <%= … %>
+	Comment    bool   // <%# … %>: renders nothing
 	Token      string // placeholder written in its place; "" if blanked out
 }
 
@@ -102,7 +103,7 @@ func Mask(src []byte) (*Template, error) {
 			tag.Output = true
 			tag.Code = strings.TrimSpace(inner[1:])
 		case strings.HasPrefix(inner, "#"):
-			tag.Code = ""
+			tag.Comment = true
 		default:
 			tag.Code = strings.TrimSpace(inner)
 		}
@@ -191,6 +192,10 @@ func (t *Template) Expand(s string, getenv func(string) string) (string, error) 
 	}
 	for _, tag := range t.Tags {
 		if tag.Token == "" || !strings.Contains(s, tag.Token) {
+			continue
+		}
+		if tag.Comment {
+			s = strings.TrimSpace(strings.ReplaceAll(s, tag.Token, ""))
 			continue
 		}
 		if !tag.Output {

@@ -37,6 +37,14 @@ func TestMaskKeepsOffsets(t *testing.T) {
 	}
 }
 
+func TestExpandDropsInlineComments(t *testing.T) {
+	tm, _ := Mask([]byte("image: acme/app <%# the app %>\n"))
+	got, err := tm.Expand(strings.TrimPrefix(string(tm.Masked), "image: "), env(nil))
+	if err != nil || got != "acme/app" {
+		t.Errorf("Expand = %q, %v", got, err)
+	}
+}
+
 func TestMaskUnclosed(t *testing.T) {
 	if _, err := Mask([]byte("a: 1\nb: <%= ENV['X']\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("err = %v", err)

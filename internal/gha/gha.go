@@ -99,6 +99,15 @@ func (e *Env) Annotate(a Annotation) {
 	}
 }
 
+// Group writes text into a collapsible group of the step's log. The text
+// quotes config values, so the runner is told not to read commands in it.
+func (e *Env) Group(title, text string) {
+	e.act.Group(title)
+	token := "kamal-ecr-" + rand.Text()
+	fmt.Fprintf(e.stdout, "::stop-commands::%s\n%s\n::%s::\n", token, strings.TrimSuffix(text, "\n"), token)
+	e.act.EndGroup()
+}
+
 // Output is one step output.
 type Output struct {
 	Name, Value string

@@ -72,3 +72,13 @@ func TestSummaryLimit(t *testing.T) {
 		t.Errorf("summary is %d bytes", len(b))
 	}
 }
+
+func TestGroupStopsCommands(t *testing.T) {
+	var stdout bytes.Buffer
+	New(env(map[string]string{"GITHUB_ACTIONS": "true"}), &stdout, nil).Group("plan", "image: ::error::spoofed\n")
+	re := regexp.MustCompile(`^::group::plan\n::stop-commands::(kamal-ecr-\w+)\nimage: ::error::spoofed\n::(kamal-ecr-\w+)::\n::endgroup::\n$`)
+	m := re.FindStringSubmatch(stdout.String())
+	if m == nil || m[1] != m[2] {
+		t.Errorf("log = %q", stdout.String())
+	}
+}
