@@ -142,7 +142,7 @@ func TestActionEndToEnd(t *testing.T) {
 		"created":           `["acme/shop","acme/shop-build-cache"]`,
 		"patched":           "true",
 		"config-file":       "config/deploy.yml",
-		"images":            `{"nginx:1.27":"` + host + `/docker-hub/library/nginx:1.27","public.ecr.aws/docker/library/node:22":"` + host + `/ecr-public/docker/library/node:22","quay.io/x/y:1":"quay.io/x/y:1"}`,
+		"images":            `{"basecamp/kamal-proxy:v0.9.2":"` + host + `/docker-hub/basecamp/kamal-proxy:v0.9.2","nginx:1.27":"` + host + `/docker-hub/library/nginx:1.27","public.ecr.aws/docker/library/node:22":"` + host + `/ecr-public/docker/library/node:22","quay.io/x/y:1":"quay.io/x/y:1"}`,
 		"accessory-images":  `{"db":"` + host + `/docker-hub/library/mysql:8.4","operator":"` + host + `/docker-hub/percona/percona-xtradb-cluster-operator:1.15.0","redis":"` + host + `/docker-hub/library/redis:7.4","search":"` + host + `/github/acme/search:2"}`,
 		"registry-username": "AWS",
 		"registry-password": "local-secret-password-" + account,
@@ -160,7 +160,7 @@ func TestActionEndToEnd(t *testing.T) {
 		t.Errorf("password printed or masked late:\n%s", stdout)
 	}
 	for _, a := range []string{"::notice file=config/deploy.yml,line=18,title=kamal-ecr::builder.cache.options changed from mode=max to mode=max,image-manifest=true,oci-mediatypes=true",
-		"::notice file=config/deploy.yml,line=25,title=kamal-ecr::rewrote accessories.redis.image"} {
+		"::notice file=config/deploy.yml,line=25,title=kamal-ecr::accessories.redis.image corrected from " + host + "/docker-hub/redis:7.4 to " + host + "/docker-hub/library/redis:7.4"} {
 		if !strings.Contains(stdout, a) {
 			t.Errorf("missing annotation %q in\n%s", a, stdout)
 		}

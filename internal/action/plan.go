@@ -164,9 +164,12 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule) ([
 		if s.accessory == nil || (res.Status != imageref.Translated && res.Status != imageref.Corrected) {
 			continue
 		}
-		what := fmt.Sprintf("accessories.%s.image %s pulls through the cache as %s", s.Name, s.Ref, res.Output)
+		key := "accessories." + s.Name + ".image"
+		what := fmt.Sprintf("%s %s pulls through the cache as %s", key, s.Ref, res.Output)
+		done := fmt.Sprintf("%s rewritten from %s to its pull-through path %s", key, s.Ref, res.Output)
 		if res.Status == imageref.Corrected {
-			what = fmt.Sprintf("accessories.%s.image %s is a wrong pull-through path (%s): use %s", s.Name, s.Ref, res.Note, res.Output)
+			what = fmt.Sprintf("%s %s is a wrong pull-through path (%s): use %s", key, s.Ref, res.Note, res.Output)
+			done = fmt.Sprintf("%s corrected from %s to %s: %s", key, s.Ref, res.Output, res.Note)
 		}
 		if !in.RewriteAccessories {
 			sev := kamal.Notice
@@ -186,7 +189,7 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule) ([
 			continue
 		}
 		edits = append(edits, e)
-		p.note(kamal.Notice, s.Pos, "rewrote "+what, "")
+		p.note(kamal.Notice, s.Pos, done, "")
 	}
 	return out, edits, errors.Join(errs...)
 }

@@ -31,7 +31,7 @@ func Outputs(r *Result) []gha.Output {
 	images, accessories := map[string]string{}, map[string]string{}
 	for _, t := range r.Translations {
 		switch t.From {
-		case "images input":
+		case "images input", "kamal-proxy":
 			images[t.Ref] = t.Output
 		case "accessory":
 			accessories[t.Name] = t.Output
@@ -214,6 +214,7 @@ func md(s string) string {
 // diff shows each edit as a unified diff hunk of the lines it touches.
 func diff(cfg *kamal.Config, edits []*kamal.Edit) string {
 	var b strings.Builder
+	header := ""
 	for _, e := range edits {
 		var src []byte
 		for _, f := range cfg.Files {
@@ -232,7 +233,11 @@ func diff(cfg *kamal.Config, edits []*kamal.Edit) string {
 		old := splitLines(string(src[ls:le]))
 		repl := splitLines(string(src[ls:e.Start]) + e.Text + string(src[e.End:le]))
 		line := 1 + bytes.Count(src[:ls], []byte("\n"))
-		fmt.Fprintf(&b, "--- %s\n+++ %s\n@@ -%d,%d +%d,%d @@\n", e.File, e.File, line, len(old), line, len(repl))
+		if header != e.File {
+			header = e.File
+			fmt.Fprintf(&b, "--- %s\n+++ %s\n", e.File, e.File)
+		}
+		fmt.Fprintf(&b, "@@ -%d,%d +%d,%d @@\n", line, len(old), line, len(repl))
 		for _, l := range old {
 			b.WriteString("-" + l + "\n")
 		}
