@@ -180,9 +180,10 @@ type UnresolvedError struct {
 	Why  string
 }
 
-func (e *UnresolvedError) Error() string {
-	return fmt.Sprintf("line %d: ERB <%%= %s %%> %s", e.Line, e.Code, e.Why)
-}
+func (e *UnresolvedError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Detail()) }
+
+// Detail is the message without the line.
+func (e *UnresolvedError) Detail() string { return fmt.Sprintf("ERB <%%= %s %%> %s", e.Code, e.Why) }
 
 // Expand replaces the tokens in a value read from the masked text with what
 // each tag evaluates to.

@@ -159,7 +159,7 @@ func (c *Config) value(e *entry) Value {
 		if line == 0 {
 			line = v.Pos.Line
 		}
-		err = errorAt(Pos{File: e.file.Path, Line: line}, "", "%s", strings.TrimPrefix(ue.Error(), fmt.Sprintf("line %d: ", ue.Line)))
+		err = errorAt(Pos{File: e.file.Path, Line: line}, "", "%s", ue.Detail())
 	}
 	v.Text, v.Err = text, err
 	return v
