@@ -314,8 +314,11 @@ func (e *Ensurer) each(ctx context.Context, n int, fn func(context.Context, int)
 			defer func() { <-sem }()
 			if err := fn(ctx, i); err != nil {
 				mu.Lock()
+				defer mu.Unlock()
+				if len(errs) > 0 && errors.Is(err, context.Canceled) {
+					return // cancelled because a sibling failed: its error says why
+				}
 				errs = append(errs, err)
-				mu.Unlock()
 				cancel(err)
 			}
 		})

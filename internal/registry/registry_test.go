@@ -343,3 +343,30 @@ func TestValidateName(t *testing.T) {
 		}
 	}
 }
+
+// fakeECR is a func-field fake for the cases a server cannot stage exactly.
+type fakeECR struct {
+	RepositoryAPI
+	create func(context.Context, *ecr.CreateRepositoryInput) (*ecr.CreateRepositoryOutput, error)
+}
+
+func (f fakeECR) CreateRepository(ctx context.Context, in *ecr.CreateRepositoryInput, _ ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error) {
+	return f.create(ctx, in)
+}
+
+// When one call fails, the calls it cancels do not add noise to the error.
+func TestEnsureReportsTheFailureNotTheCancellations(t *testing.T) {
+	denied := errors.New("denied")
+	api := fakeECR{create: func(ctx context.Context, in *ecr.CreateRepositoryInput) (*ecr.CreateRepositoryOutput, error) {
+		if aws.ToString(in.RepositoryName) == "acme/app" {
+			return nil, denied
+		}
+		<-ctx.Done() // the other call is still in flight when the first fails
+		return nil, ctx.Err()
+	}}
+	e := &Ensurer{API: api, Host: HostFor(account, "us-east-1")}
+	_, err := e.Ensure(context.Background(), appAndCache())
+	if !errors.Is(err, denied) || strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("err = %v", err)
+	}
+}
