@@ -204,3 +204,47 @@ func assertInsideCache(t *testing.T, f *File, got []byte) {
 		t.Fatalf("added %q, not a cache block", added)
 	}
 }
+
+// corpusFiles lists every YAML file in the corpus.
+func corpusFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	filepath.WalkDir(corpusDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yml") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) == 0 {
+		t.Skip("shared corpus not found beside the checkout")
+	}
+	return files
+}
+
+// Every corpus file, loaded on its own as the base config, resolves or fails
+// with an error that names the file, without a crash.
+func TestCorpusEveryFileLoads(t *testing.T) {
+	resolved := 0
+	for _, path := range corpusFiles(t) {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(func(string) ([]byte, error) { return src, nil }, emptyEnv, "deploy.yml", "")
+		var f *Finding
+		switch {
+		case err != nil && (!errors.As(err, &f) || f.Pos.File != "deploy.yml"):
+			t.Errorf("%s: error without a place: %v", path, err)
+		case err == nil:
+			resolved++
+			for _, f := range c.Findings {
+				if f.Pos.File == "" || (f.Pos.Line == 0 && f.Msg != "image is not set") {
+					t.Errorf("%s: finding without a line: %v", path, f)
+				}
+			}
+		}
+	}
+	if resolved == 0 {
+		t.Error("no corpus file resolved")
+	}
+}
