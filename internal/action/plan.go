@@ -49,8 +49,20 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 	}
 	repos := []registry.Repo{{Name: app, Role: "app", MutableTags: []string{latest}}}
 
-	cacheWanted := cfg.CacheType() == "registry" || (in.EnableCache && !cfg.Cache.Present)
-	if cacheWanted {
+	// The cache edit comes first: enable-cache may find no builder to add a cache to.
+	p.CacheEdit, err = cfg.PlanCache(kamal.CacheRequest{Patch: in.PatchCache, Enable: in.EnableCache, Mode: in.CacheMode})
+	adding := in.EnableCache && !cfg.Cache.Present
+	var f *kamal.Finding
+	if err != nil && adding && errors.As(err, &f) { // additive: say why, go on without a cache
+		f.Severity = kamal.Warning
+		f.Msg = "enable-cache: " + f.Msg
+		p.Findings = append(p.Findings, f)
+		adding, err = false, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.CacheType() == "registry" || adding {
 		if cfg.Cache.Image.Present() {
 			if _, err := needed(cfg.Cache.Image, "builder.cache.image", "set the variable in the workflow's env, or write builder.cache.image literally"); err != nil {
 				return nil, err
@@ -79,11 +91,6 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 		}
 	}
 	p.Repos = repos
-
-	p.CacheEdit, err = cfg.PlanCache(kamal.CacheRequest{Patch: in.PatchCache, Enable: in.EnableCache, Mode: in.CacheMode})
-	if err != nil {
-		return nil, err
-	}
 	p.cacheNotes(in, cfg)
 	p.sources(in, cfg)
 	return p, nil

@@ -66,6 +66,8 @@ func TestNewPlan(t *testing.T) {
 			[]repoWant{{"acme/shop", "app", 0, "latest"}, {"acme/shop-build-cache", "cache", 14, "latest"}}, "image-manifest=true,oci-mediatypes=true"},
 		{"patch off", map[string]string{"config/deploy.yml": base + "  cache:\n    type: registry\n"}, "", map[string]string{"patch-cache": "false"},
 			[]repoWant{{"acme/shop", "app", 0, "latest"}, {"acme/shop-build-cache", "cache", 7, "latest"}}, ""},
+		{"enable cache without a builder", map[string]string{"config/deploy.yml": "image: acme/shop\n"}, "", map[string]string{"enable-cache": "true"},
+			[]repoWant{{"acme/shop", "app", 0, "latest"}}, ""},
 		{"gha cache", map[string]string{"config/deploy.yml": base + "  cache:\n    type: gha\n"}, "", nil,
 			[]repoWant{{"acme/shop", "app", 0, "latest"}}, ""},
 		{"cache tag in the app repository", map[string]string{"config/deploy.yml": base + "  cache:\n    type: registry\n    image: acme/shop:build-cache\n"}, "", nil,

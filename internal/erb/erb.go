@@ -216,10 +216,13 @@ var (
 	envIndex = regexp.MustCompile(`^ENV\[\s*(?:"([^"]*)"|'([^']*)')\s*\]$`)
 	envFetch = regexp.MustCompile(`^ENV\.fetch\(\s*(?:"([^"]*)"|'([^']*)')\s*(?:,\s*(?:"([^"#]*)"|'([^']*)'|(-?\d+)|(nil))\s*)?\)$`)
 	literal  = regexp.MustCompile(`^(?:"([^"#\\]*)"|'([^'\\]*)')$`)
+	// ENV.fetch("X") { … }: the block runs only when X is unset
+	envFetchBlock = regexp.MustCompile(`^ENV\.fetch\(\s*(?:"([^"]*)"|'([^']*)')\s*\)\s*(?:\{.*\}|do\b.*\bend)$`)
 )
 
 // Eval evaluates the few side-effect-free forms of an output tag: ENV["X"],
-// ENV['X'], ENV.fetch("X"), ENV.fetch("X", "default"), and string literals.
+// ENV['X'], ENV.fetch("X"), ENV.fetch("X", "default"), ENV.fetch("X") { … }
+// with X set, and string literals.
 // An empty variable counts as unset, as it does for the Actions runner's inputs.
 func Eval(code string, getenv func(string) string) (string, *UnresolvedError) {
 	code = strings.TrimSpace(code)
@@ -244,6 +247,13 @@ func Eval(code string, getenv func(string) string) (string, *UnresolvedError) {
 			return "", &UnresolvedError{Code: code, Why: fmt.Sprintf("is empty: environment variable %s is not set", name)}
 		}
 		return m[3] + m[4] + m[5], nil
+	}
+	if m := envFetchBlock.FindStringSubmatch(code); m != nil {
+		name := m[1] + m[2]
+		if v := getenv(name); v != "" {
+			return v, nil
+		}
+		return "", &UnresolvedError{Code: code, Why: fmt.Sprintf("runs Ruby: environment variable %s is not set", name)}
 	}
 	if m := literal.FindStringSubmatch(code); m != nil {
 		return m[1] + m[2], nil

@@ -64,6 +64,8 @@ func TestEval(t *testing.T) {
 		{`ENV.fetch("Y", "a.b/c:1")`, "a.b/c:1", true},
 		{`ENV.fetch("Y", 22)`, "22", true},
 		{`ENV.fetch("X", "dflt")`, "x-value", true},
+		{`ENV.fetch('X') { raise 'IMAGE env required' }`, "x-value", true},
+		{`ENV.fetch('Y') { raise 'IMAGE env required' }`, "", false},
 		{`"literal"`, "literal", true},
 		{`'literal'`, "literal", true},
 		{`ENV["Y"]`, "", false},

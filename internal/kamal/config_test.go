@@ -232,3 +232,18 @@ func TestPlanImageRewrite(t *testing.T) {
 		t.Errorf("ERB image err = %v", err)
 	}
 }
+
+// An image inside an anchored mapping that other accessories merge is shared:
+// rewriting it in place would change them too.
+func TestPlanImageRefusesSharedNodes(t *testing.T) {
+	src := "image: a/b\naccessories:\n  one: &svc\n    image: redis:7\n  two:\n    <<: *svc\n    host: x\n"
+	c, err := load(t, map[string]string{"config/deploy.yml": src}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range c.Accessories {
+		if _, err := c.PlanImage(a, "r/redis:7"); err == nil || !strings.Contains(err.Error(), "config/deploy.yml:4: accessories."+a.Name+".image is shared with other keys") {
+			t.Errorf("%s: err = %v", a.Name, err)
+		}
+	}
+}

@@ -18,9 +18,10 @@ type File struct {
 	Path string
 	Src  []byte
 
-	tmpl *erb.Template
-	doc  *yamledit.Doc // over the masked bytes
-	root *yaml.Node    // the top-level mapping, nil for an empty file
+	tmpl   *erb.Template
+	doc    *yamledit.Doc       // over the masked bytes
+	root   *yaml.Node          // the top-level mapping, nil for an empty file
+	shared map[*yaml.Node]bool // nodes inside something an alias points at
 }
 
 var errPruneUnsafe = errors.New("layout needs a full parse")
@@ -65,7 +66,35 @@ func parseFile(path string, src []byte) (*File, error) {
 		return nil, errorAt(Pos{File: path, Line: root.Line}, "", "a Kamal config must be a mapping of keys, found %s", kind(root))
 	}
 	f.root = root
+	f.shared = sharedNodes(doc)
 	return f, nil
+}
+
+// sharedNodes are the nodes an alias reaches: editing one in place would
+// change every key that uses the alias too.
+func sharedNodes(doc *yaml.Node) map[*yaml.Node]bool {
+	shared := map[*yaml.Node]bool{}
+	var mark func(n *yaml.Node)
+	mark = func(n *yaml.Node) {
+		if shared[n] {
+			return
+		}
+		shared[n] = true
+		for _, c := range n.Content {
+			mark(c)
+		}
+	}
+	var find func(n *yaml.Node)
+	find = func(n *yaml.Node) {
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			mark(n.Alias)
+		}
+		for _, c := range n.Content {
+			find(c)
+		}
+	}
+	find(doc)
+	return shared
 }
 
 func (f *File) pos(n *yaml.Node) Pos {

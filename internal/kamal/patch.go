@@ -59,7 +59,7 @@ func (c *Config) PlanCache(req CacheRequest) (*Edit, error) {
 	case o.ERB:
 		return nil, errorAt(o.Pos, fix, "builder.cache.options is computed by ERB, so it cannot be patched")
 	case o.Alias:
-		return nil, errorAt(o.Pos, fix, "builder.cache.options comes from a YAML alias shared with other keys, so it cannot be patched in place")
+		return nil, errorAt(o.Pos, fix, "builder.cache.options is shared with other keys through a YAML anchor, so it cannot be patched in place")
 	}
 	merged := MergeOptions(o.Text, want)
 	if merged == o.Text {
@@ -145,7 +145,7 @@ func (c *Config) PlanImage(a Accessory, ref string) (*Edit, error) {
 	case v.ERB:
 		return nil, errorAt(v.Pos, fix, "%s is computed by ERB, so it cannot be rewritten", key)
 	case v.Alias:
-		return nil, errorAt(v.Pos, fix, "%s comes from a YAML alias, so it cannot be rewritten in place", key)
+		return nil, errorAt(v.Pos, fix, "%s is shared with other keys through a YAML anchor, so it cannot be rewritten in place", key)
 	case a.Server.Present():
 		return nil, errorAt(a.Server.Pos, fix, "accessory %s has its own registry.server, which Kamal puts before the image", a.Name)
 	}
