@@ -18,16 +18,18 @@ import (
 type Tag struct {
 	Start, End int    // byte span in the source, delimiters included
 	Line       int    // 1-based line of Start
-	Code       string // Ruby between the delimiters, trimmed
+	Code       string // Ruby between the delimiters, trimmed (empty for output tags until evaluated)
 	Output     bool   // <%= … %>
 	Comment    bool   // <%# … %>: renders nothing
-	Token      string // placeholder written in its place; "" if blanked out
+	Masked     bool   // replaced by a token rather than blanked out
+	tokenLen   int    // bytes of the token (a multi-line tag keeps its line breaks)
 }
 
 // Template is a source with its ERB tags masked.
 type Template struct {
 	Masked []byte
 	Tags   []Tag
+	src    []byte
 	blocks []block // Ruby blocks and conditionals: both branches stay in Masked
 }
 
@@ -55,7 +57,7 @@ func (t *Template) trackBlocks() {
 	var stack []Tag
 	for _, tag := range t.Tags {
 		switch {
-		case tag.Output:
+		case tag.Output || tag.Comment:
 		case closes.MatchString(tag.Code) && len(stack) > 0:
 			open := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
@@ -70,9 +72,10 @@ func (t *Template) trackBlocks() {
 }
 
 // Mask finds the ERB tags in src. Control tags that stand alone on their line
-// become spaces (a blank YAML line); every other tag becomes a unique token.
+// become spaces (a blank YAML line); every other tag becomes a token
+// "ERB<index in base 36>_…" of the same length, which values carry along.
 func Mask(src []byte) (*Template, error) {
-	t := &Template{Masked: bytes.Clone(src)}
+	t := &Template{Masked: bytes.Clone(src), src: src}
 	if !bytes.Contains(src, []byte("<%")) {
 		return t, nil
 	}
@@ -94,30 +97,81 @@ func Mask(src []byte) (*Template, error) {
 			return nil, fmt.Errorf("line %d: ERB tag is not closed with %%>", line)
 		}
 		end := start + 2 + k + 2
-		inner := string(src[start+2 : end-2])
-		inner = strings.TrimPrefix(inner, "-")
-		inner = strings.TrimSuffix(inner, "-")
+		inner := bytes.TrimSuffix(bytes.TrimPrefix(src[start+2:end-2], []byte("-")), []byte("-"))
 		tag := Tag{Start: start, End: end, Line: line}
 		switch {
-		case strings.HasPrefix(inner, "="):
+		case bytes.HasPrefix(inner, []byte("=")):
 			tag.Output = true
-			tag.Code = strings.TrimSpace(inner[1:])
-		case strings.HasPrefix(inner, "#"):
+		case bytes.HasPrefix(inner, []byte("#")):
 			tag.Comment = true
 		default:
-			tag.Code = strings.TrimSpace(inner)
+			tag.Code = string(bytes.TrimSpace(inner))
 		}
 		if !tag.Output && standalone(src, start, end) {
 			blank(t.Masked[start:end])
 		} else {
-			tag.Token = token(len(t.Tags), end-start)
-			fill(t.Masked[start:end], tag.Token)
+			tag.Masked = true
+			tag.tokenLen = writeToken(t.Masked[start:end], len(t.Tags))
 		}
 		t.Tags = append(t.Tags, tag)
 		i = end
 	}
 	t.trackBlocks()
 	return t, nil
+}
+
+// writeToken writes "ERB<index>_" padded with "_" over a tag, up to its first
+// line break, and returns its length. Every output tag has room
+// ("<%=x%>" is six bytes); a shorter control tag gets a cut token that
+// reads as plain text.
+func writeToken(b []byte, index int) int {
+	n := len(b)
+	if nl := bytes.IndexAny(b, "\r\n"); nl >= 0 {
+		blank(b)
+		n = nl
+	}
+	tok := strconv.AppendInt([]byte("ERB"), int64(index), 36)
+	tok = append(tok, '_')
+	for len(tok) < n {
+		tok = append(tok, '_')
+	}
+	copy(b[:n], tok)
+	return n
+}
+
+// code is a tag's Ruby.
+func (t *Template) code(tag Tag) string {
+	if tag.Code != "" || !tag.Output {
+		return tag.Code
+	}
+	inner := bytes.TrimSuffix(t.src[tag.Start+3:tag.End-2], []byte("-"))
+	return string(bytes.TrimSpace(inner))
+}
+
+// tokens finds the tags whose tokens a value read from the masked text holds,
+// with their offsets in the value.
+func (t *Template) tokens(s string, fn func(at int, tag Tag)) {
+	for at := 0; ; {
+		i := strings.Index(s[at:], "ERB")
+		if i < 0 {
+			return
+		}
+		at += i
+		j := at + 3
+		for j < len(s) && s[j] != '_' && (s[j] >= '0' && s[j] <= '9' || s[j] >= 'a' && s[j] <= 'z') {
+			j++
+		}
+		idx, err := strconv.ParseInt(s[at+3:j], 36, 64)
+		if err == nil && j < len(s) && s[j] == '_' && idx < int64(len(t.Tags)) {
+			tag := t.Tags[idx]
+			if tag.Masked && at+tag.tokenLen <= len(s) && s[at:at+tag.tokenLen] == string(t.Masked[tag.Start:tag.Start+tag.tokenLen]) {
+				fn(at, tag)
+				at += tag.tokenLen
+				continue
+			}
+		}
+		at += 3
+	}
 }
 
 // standalone reports whether only white space surrounds the span on its line.
@@ -140,37 +194,11 @@ func blank(b []byte) {
 	}
 }
 
-// token is "ERB<index>" padded with underscores to n bytes. Every output tag
-// is at least six bytes ("<%=x%>"), room for 36³ indexes; a shorter code tag
-// is cut, which can only make a value containing it look like plain text.
-func token(index, n int) string {
-	s := "ERB" + strconv.FormatInt(int64(index), 36)
-	if len(s) > n {
-		return s[:n]
-	}
-	return s + strings.Repeat("_", n-len(s))
-}
-
-// fill writes tok over b; a tag spanning lines keeps its line breaks and puts
-// what fits of the token on its first line.
-func fill(b []byte, tok string) {
-	nl := bytes.IndexAny(b, "\r\n")
-	if nl < 0 {
-		copy(b, tok)
-		return
-	}
-	blank(b)
-	copy(b[:nl], tok[:min(nl, len(tok))])
-}
-
 // Contains reports whether a value read from the masked text holds ERB.
 func (t *Template) Contains(s string) bool {
-	for _, tag := range t.Tags {
-		if tag.Token != "" && strings.Contains(s, tag.Token) {
-			return true
-		}
-	}
-	return false
+	found := false
+	t.tokens(s, func(int, Tag) { found = true })
+	return found
 }
 
 // UnresolvedError says that a value needs Ruby this package does not run.
@@ -191,25 +219,40 @@ func (t *Template) Expand(s string, getenv func(string) string) (string, error) 
 	if len(t.Tags) == 0 {
 		return s, nil
 	}
-	for _, tag := range t.Tags {
-		if tag.Token == "" || !strings.Contains(s, tag.Token) {
-			continue
-		}
-		if tag.Comment {
-			s = strings.TrimSpace(strings.ReplaceAll(s, tag.Token, ""))
-			continue
-		}
-		if !tag.Output {
-			return "", &UnresolvedError{Line: tag.Line, Code: tag.Code, Why: "is Ruby control flow inside a value"}
-		}
-		v, err := Eval(tag.Code, getenv)
+	var b strings.Builder
+	var err error
+	last, comment := 0, false
+	t.tokens(s, func(at int, tag Tag) {
 		if err != nil {
-			err.Line = tag.Line
-			return "", err
+			return
 		}
-		s = strings.ReplaceAll(s, tag.Token, v)
+		b.WriteString(s[last:at])
+		last = at + tag.tokenLen
+		switch {
+		case tag.Comment:
+			comment = true
+		case !tag.Output:
+			err = &UnresolvedError{Line: tag.Line, Code: tag.Code, Why: "is Ruby control flow inside a value"}
+		default:
+			v, uerr := Eval(t.code(tag), getenv)
+			if uerr != nil {
+				uerr.Line = tag.Line
+				err = uerr
+			}
+			b.WriteString(v)
+		}
+	})
+	if err != nil {
+		return "", err
 	}
-	return s, nil
+	if last == 0 {
+		return s, nil
+	}
+	b.WriteString(s[last:])
+	if comment { // the space before an inline comment tag was the scalar's end
+		return strings.TrimSpace(b.String()), nil
+	}
+	return b.String(), nil
 }
 
 var (

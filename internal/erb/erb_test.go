@@ -1,6 +1,7 @@
 package erb
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -98,5 +99,28 @@ func TestExpand(t *testing.T) {
 	_, err = tm.Expand(value, env(nil))
 	if ue, ok := err.(*UnresolvedError); !ok || ue.Line != 1 || !strings.Contains(ue.Error(), "ACCOUNT") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// Tokens are found by scanning the value, for any number of tags, and text
+// that only looks like a token is left alone.
+func TestExpandManyTags(t *testing.T) {
+	var src strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&src, "k%d: <%%= ENV['V%d'] %%>\n", i, i%3)
+	}
+	src.WriteString("last: a-<%= ENV['V1'] %>-<%= \"lit\" %>-ERB1_ ERBzz_\n")
+	tm, err := Mask([]byte(src.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(tm.Masked), "\n")
+	value := strings.TrimPrefix(lines[2000], "last: ")
+	got, err := tm.Expand(value, env(map[string]string{"V1": "one"}))
+	if err != nil || got != "a-one-lit-ERB1_ ERBzz_" {
+		t.Errorf("Expand = %q, %v", got, err)
+	}
+	if !tm.Contains(strings.TrimPrefix(lines[1999], "k1999: ")) || tm.Contains("ERB1_ plain") {
+		t.Error("Contains is wrong")
 	}
 }
