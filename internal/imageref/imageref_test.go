@@ -2,6 +2,7 @@ package imageref
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -135,4 +136,32 @@ func BenchmarkTranslate(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// Any reference either fails as invalid or translates to a valid reference;
+// a pull-through path always lies in the registry.
+func FuzzTranslate(f *testing.F) {
+	for _, s := range []string{"nginx:1.27", "percona/x:1", reg + "/docker-hub/redis", "ghcr.io/a/b@sha256:" + sha, "localhost:5000/a", "Nginx"} {
+		f.Add(s)
+	}
+	tr := NewTranslator(reg, testRules)
+	f.Fuzz(func(t *testing.T, ref string) {
+		res, err := tr.Translate(ref)
+		if err != nil {
+			return
+		}
+		if _, err := parse(res.Output); err != nil {
+			t.Fatalf("Translate(%q) = %q, not a valid reference: %v", ref, res.Output, err)
+		}
+		switch res.Status {
+		case Translated, Corrected:
+			if !strings.HasPrefix(res.Output, reg+"/") {
+				t.Fatalf("Translate(%q) = %q, outside the registry", ref, res.Output)
+			}
+		default:
+			if res.Output != ref {
+				t.Fatalf("Translate(%q) = %q with status %s", ref, res.Output, res.Status)
+			}
+		}
+	})
 }
