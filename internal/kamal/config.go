@@ -22,13 +22,13 @@ const (
 
 // Value is one scalar Kamal reads, resolved, with the place that defines it.
 type Value struct {
-	Set   bool   // some file sets the key (possibly to null)
-	Text  string // the value with ERB expanded; valid when Err is nil
-	Err   error  // why Text could not be resolved
-	ERB   bool   // the value contains ERB
-	Alias bool   // reached through, or reachable by, a YAML alias or merge key
-	Block int    // line of the ERB if/each block around it, 0 if none
-	Pos   Pos
+	Set    bool   // some file sets the key (possibly to null)
+	Text   string // the value with ERB expanded; valid when Err is nil
+	Err    error  // why Text could not be resolved
+	ERB    bool   // the value contains ERB
+	Shared bool   // reached through a YAML alias or merge key, or inside what an alias points at: not editable in place
+	Block  int    // line of the ERB if/each block around it, 0 if none
+	Pos    Pos
 
 	node *yaml.Node
 	file *File
@@ -140,7 +140,7 @@ func (c *Config) value(e *entry) Value {
 	if e == nil {
 		return Value{}
 	}
-	v := Value{Set: true, Alias: e.alias || e.file.shared[e.val], Pos: e.file.pos(e.val), node: e.val, file: e.file}
+	v := Value{Set: true, Shared: e.alias || e.file.shared[e.val], Pos: e.file.pos(e.val), node: e.val, file: e.file}
 	if e.val.Kind != yaml.ScalarNode {
 		v.Err = errorAt(v.Pos, "", "expected a string, found %s", kind(e.val))
 		return v

@@ -58,7 +58,7 @@ func (c *Config) PlanCache(req CacheRequest) (*Edit, error) {
 		return nil, o.Err
 	case o.ERB:
 		return nil, errorAt(o.Pos, fix, "builder.cache.options is computed by ERB, so it cannot be patched")
-	case o.Alias:
+	case o.Shared:
 		return nil, errorAt(o.Pos, fix, "builder.cache.options is shared with other keys through a YAML anchor, so it cannot be patched in place")
 	}
 	merged := MergeOptions(o.Text, want)
@@ -144,7 +144,7 @@ func (c *Config) PlanImage(a Accessory, ref string) (*Edit, error) {
 		return nil, errorAt(v.Pos, fix, "%s cannot be read", key)
 	case v.ERB:
 		return nil, errorAt(v.Pos, fix, "%s is computed by ERB, so it cannot be rewritten", key)
-	case v.Alias:
+	case v.Shared:
 		return nil, errorAt(v.Pos, fix, "%s is shared with other keys through a YAML anchor, so it cannot be rewritten in place", key)
 	case a.Server.Present():
 		return nil, errorAt(a.Server.Pos, fix, "accessory %s has its own registry.server, which Kamal puts before the image", a.Name)
