@@ -92,18 +92,26 @@ func Annotations(r *Result, err error) []gha.Annotation {
 	return out
 }
 
+// flatten lists the errors joined in err, each message once: parallel
+// calls often fail for the same reason.
 func flatten(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
+	var out []error
+	seen := map[string]bool{}
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
 		}
-		return out
+		if err != nil && !seen[err.Error()] {
+			seen[err.Error()] = true
+			out = append(out, err)
+		}
 	}
-	return []error{err}
+	walk(err)
+	return out
 }
 
 // Summary is the job summary in GitHub-flavoured Markdown.
