@@ -78,8 +78,8 @@ func (c *Config) PlanCache(req CacheRequest) (*Edit, error) {
 func (c *Config) insertOptions(want []Option) (*Edit, error) {
 	l := c.Cache.view[0]
 	fix := "add options: image-manifest=true,oci-mediatypes=true under builder.cache by hand, or set patch-cache: false"
-	if l.alias || l.node.Style&yaml.FlowStyle != 0 {
-		return nil, errorAt(l.file.pos(l.node), fix, "builder.cache is a flow mapping or a YAML alias, which this action does not rewrite")
+	if l.alias || l.file.shared[l.node] || l.node.Style&yaml.FlowStyle != 0 {
+		return nil, errorAt(c.Cache.Pos, fix, "builder.cache is a flow mapping or shared through a YAML anchor, which this action does not rewrite")
 	}
 	var anchor *yaml.Node
 	var keyCol int
@@ -118,8 +118,8 @@ func (c *Config) insertCache(want []Option) (*Edit, error) {
 		return nil, errorAt(p, "add a builder: section with arch: (Kamal 2 requires it) and a registry cache", "enable-cache needs a builder mapping, and the config has none")
 	}
 	l := c.builder[0]
-	if l.alias || l.node.Style&yaml.FlowStyle != 0 || len(l.node.Content) == 0 || l.key == nil {
-		return nil, errorAt(l.file.pos(l.node), fix, "builder is a flow mapping, empty, or a YAML alias, which this action does not rewrite")
+	if l.alias || l.file.shared[l.node] || l.node.Style&yaml.FlowStyle != 0 || len(l.node.Content) == 0 || l.key == nil {
+		return nil, errorAt(l.file.pos(l.node), fix, "builder is a flow mapping, empty, or shared through a YAML anchor, which this action does not rewrite")
 	}
 	first := l.node.Content[0]
 	indent := first.Column - 1
@@ -130,8 +130,9 @@ func (c *Config) insertCache(want []Option) (*Edit, error) {
 	pad, inner := strings.Repeat(" ", indent), strings.Repeat(" ", indent+step)
 	value := FormatOptions(want)
 	lines := []string{pad + "cache:", inner + "type: registry", inner + "options: " + value}
-	e := l.file.doc.InsertLines(first.Line-1, lines)
-	return &Edit{File: l.file.Path, Line: first.Line - 1, Key: "builder.cache.options", Want: value, Edit: e}, nil
+	// Right after "builder:", so comments stay with the keys they describe.
+	e := l.file.doc.InsertLines(l.key.Line, lines)
+	return &Edit{File: l.file.Path, Line: l.key.Line, Key: "builder.cache.options", Want: value, Edit: e}, nil
 }
 
 // PlanImage returns the edit that sets an accessory's image to ref.

@@ -2,6 +2,7 @@ package kamal
 
 import (
 	"bytes"
+	"regexp"
 
 	"gopkg.in/yaml.v3"
 )
@@ -21,27 +22,16 @@ type pruned struct {
 }
 
 // prune keeps whole lines, so columns stay valid. A section that defines an
-// anchor stays. It returns nil when the layout is unusual (documents,
-// directives, top-level merges or flow collections) or nothing can go.
+// anchor, or uses one, stays. It returns nil when the layout is unusual
+// (documents, directives, top-level merges or flow collections) or nothing
+// can go.
 func prune(src []byte) *pruned {
-	p := &pruned{src: make([]byte, 0, len(src)/4)}
-	var section []int // line starts of the current section
-	keep, cut := true, false
-	line := 0
-	flush := func(end int) {
-		if len(section) == 0 {
-			return
-		}
-		if !keep && !bytes.ContainsRune(src[section[0]:end], '&') {
-			cut = true
-		} else {
-			p.src = append(p.src, src[section[0]:end]...)
-			for i := range section {
-				p.lines = append(p.lines, line-len(section)+i+1)
-			}
-		}
-		section = section[:0]
+	type section struct {
+		start, end, line int // bytes, and the first line's number
+		keep             bool
 	}
+	var sections []section
+	line := 0
 	for i := 0; i < len(src); {
 		end := bytes.IndexByte(src[i:], '\n')
 		if end < 0 {
@@ -50,23 +40,53 @@ func prune(src []byte) *pruned {
 			end += i + 1
 		}
 		l := src[i:end]
+		line++
 		if len(l) > 0 && l[0] != ' ' && l[0] != '#' && l[0] != '\n' && l[0] != '\r' {
 			colon := bytes.IndexByte(l, ':')
 			if colon <= 0 || bytes.ContainsAny(l[:1], "-[{?\"'!&*|>%@`\t.") || bytes.HasPrefix(l, []byte("<<")) {
 				return nil
 			}
-			flush(i)
-			keep = needed[string(bytes.TrimSpace(l[:colon]))]
+			sections = append(sections, section{start: i, line: line, keep: needed[string(bytes.TrimSpace(l[:colon]))]})
+		} else if len(sections) == 0 {
+			sections = append(sections, section{start: i, line: line, keep: true})
 		}
-		section = append(section, i)
-		line++
+		sections[len(sections)-1].end = end
 		i = end
 	}
-	flush(len(src))
+	anchors := anchorPattern.FindAll(src, -1)
+	p := &pruned{src: make([]byte, 0, len(src)/4)}
+	cut := false
+	for _, sec := range sections {
+		body := src[sec.start:sec.end]
+		if !sec.keep && !usesAnchors(body, anchors) {
+			cut = true
+			continue
+		}
+		p.src = append(p.src, body...)
+		n := bytes.Count(body, []byte("\n"))
+		if !bytes.HasSuffix(body, []byte("\n")) {
+			n++ // a last line without a line break
+		}
+		for k := range n {
+			p.lines = append(p.lines, sec.line+k)
+		}
+	}
 	if !cut {
 		return nil
 	}
 	return p
+}
+
+var anchorPattern = regexp.MustCompile(`&[^\s,\[\]{}]+`)
+
+// usesAnchors reports whether a section defines or refers to an anchor.
+func usesAnchors(body []byte, anchors [][]byte) bool {
+	for _, a := range anchors {
+		if bytes.Contains(body, a) || bytes.Contains(body, append([]byte("*"), a[1:]...)) {
+			return true
+		}
+	}
+	return false
 }
 
 // parse parses the kept lines and gives every node its line in the source.
