@@ -5,6 +5,8 @@ package action
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -125,6 +127,9 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 		p.fail("encryption-type", fmt.Sprintf("%q is not AES256 or KMS", e))
 	}
 	in.Settings.Tags = p.tags("repository-tags")
+	if in.ConfigFile != "" { // annotations need the path as GitHub shows it
+		in.ConfigFile = path.Clean(filepath.ToSlash(in.ConfigFile))
+	}
 	switch {
 	case in.ConfigFile == "":
 		p.fail("config-file", "is empty: give the path of your Kamal config, such as config/deploy.yml")

@@ -203,6 +203,9 @@ func TestParseInputs(t *testing.T) {
 			t.Errorf("%v: err = %v, want %q", tt.set, err, tt.want)
 		}
 	}
+	if in := inputs(t, map[string]string{"config-file": "./deploy//config/deploy.yml"}); in.ConfigFile != "deploy/config/deploy.yml" {
+		t.Errorf("config-file = %q", in.ConfigFile)
+	}
 	in := inputs(t, map[string]string{"repository-tags": "team=web, env=prod\ncost=1", "pull-through-cache": "docker.io=hub\n# note\nghcr.io=gh", "encryption-type": "kms", "kms-key": "alias/ecr"})
 	if len(in.Settings.Tags) != 3 || len(in.Rules) != 2 || in.Discover || in.Settings.Encryption != "KMS" {
 		t.Errorf("inputs = %+v", in)
