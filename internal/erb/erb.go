@@ -53,28 +53,128 @@ func (t *Template) Block(offset int) int {
 	return line
 }
 
-func (t *Template) trackBlocks() {
-	var stack []Tag
-	for _, tag := range t.Tags {
+func (t *Template) trackBlocks(getenv func(string) string) {
+	type frame struct {
+		open     int   // tag index of if/unless/each…
+		branches []int // tag indexes of elsif/else
+	}
+	var stack []frame
+	for i, tag := range t.Tags {
 		switch {
 		case tag.Output || tag.Comment:
+		case branchTag.MatchString(tag.Code) && len(stack) > 0:
+			top := &stack[len(stack)-1]
+			top.branches = append(top.branches, i)
 		case closes.MatchString(tag.Code) && len(stack) > 0:
-			open := stack[len(stack)-1]
+			f := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			t.blocks = append(t.blocks, block{start: open.Start, end: tag.End, line: open.Line})
+			if !t.choose(f.open, f.branches, i, getenv) {
+				open := t.Tags[f.open]
+				t.blocks = append(t.blocks, block{start: open.Start, end: tag.End, line: open.Line})
+			}
 		case opens.MatchString(tag.Code):
-			stack = append(stack, tag)
+			stack = append(stack, frame{open: i})
 		}
 	}
-	for _, open := range stack { // unclosed: runs to the end of the file
+	for _, f := range stack { // unclosed: runs to the end of the file
+		open := t.Tags[f.open]
 		t.blocks = append(t.blocks, block{start: open.Start, end: len(t.Masked), line: open.Line})
 	}
+}
+
+// choose evaluates an if/unless block whose conditions only read the
+// environment, and blanks every branch Kamal would not render, tags
+// included. It reports false, changing nothing, when any condition it would
+// need is other Ruby.
+func (t *Template) choose(open int, branches []int, end int, getenv func(string) string) bool {
+	if getenv == nil {
+		return false
+	}
+	heads := append([]int{open}, branches...)
+	taken := -1
+	for k, h := range heads {
+		code := t.Tags[h].Code
+		var ok, known bool
+		switch {
+		case k == 0 && strings.HasPrefix(code, "if "):
+			ok, known = evalCondition(strings.TrimPrefix(code, "if "), getenv)
+		case k == 0 && strings.HasPrefix(code, "unless "):
+			ok, known = evalCondition(strings.TrimPrefix(code, "unless "), getenv)
+			ok = !ok
+		case k > 0 && strings.HasPrefix(code, "elsif "):
+			ok, known = evalCondition(strings.TrimPrefix(code, "elsif "), getenv)
+		case k > 0 && code == "else":
+			ok, known = true, true
+		default:
+			return false
+		}
+		if !known {
+			return false
+		}
+		if ok {
+			taken = k
+			break
+		}
+	}
+	for k, h := range heads {
+		next := end
+		if k+1 < len(heads) {
+			next = heads[k+1]
+		}
+		blank(t.Masked[t.Tags[h].Start:t.Tags[h].End])
+		t.Tags[h].Masked = false
+		if k != taken {
+			blank(t.Masked[t.Tags[h].End:t.Tags[next].Start])
+			for i := h + 1; i < next; i++ {
+				t.Tags[i].Masked = false // gone with its branch
+			}
+		}
+	}
+	blank(t.Masked[t.Tags[end].Start:t.Tags[end].End])
+	t.Tags[end].Masked = false
+	return true
+}
+
+var (
+	branchTag = regexp.MustCompile(`^(elsif\b|else$)`)
+	envRef    = `(?:ENV\[\s*(?:"([^"]*)"|'([^']*)')\s*\]|ENV\.fetch\(\s*(?:"([^"]*)"|'([^']*)')\s*,\s*(?:""|''|nil)\s*\))`
+	condSet   = regexp.MustCompile(`^` + envRef + `(?:\.present\?|\.to_s\s*!=\s*(?:""|'')|\s*!=\s*(?:""|'')|\.to_s\.strip\s*!=\s*(?:""|''))?$`)
+	condUnset = regexp.MustCompile(`^` + envRef + `(?:\.nil\?|\.blank\?|\.to_s\.empty\?|\.to_s\s*==\s*(?:""|'')|\s*==\s*(?:""|''))$`)
+	condEqual = regexp.MustCompile(`^` + envRef + `\s*(==|!=)\s*(?:"([^"]*)"|'([^']*)')$`)
+	condKey   = regexp.MustCompile(`^ENV\.(?:key\?|has_key\?|include\?)\(\s*(?:"([^"]*)"|'([^']*)')\s*\)$`)
+)
+
+// evalCondition evaluates the conditions configs put on the environment.
+// An empty variable counts as unset, as Eval treats it.
+func evalCondition(c string, getenv func(string) string) (value, known bool) {
+	c = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(c), " then"))
+	if rest, ok := strings.CutPrefix(c, "!"); ok {
+		v, known := evalCondition(strings.Trim(rest, "() "), getenv)
+		return !v, known
+	}
+	name := func(m []string) string { return m[1] + m[2] + m[3] + m[4] }
+	if m := condSet.FindStringSubmatch(c); m != nil {
+		return getenv(name(m)) != "", true
+	}
+	if m := condUnset.FindStringSubmatch(c); m != nil {
+		return getenv(name(m)) == "", true
+	}
+	if m := condEqual.FindStringSubmatch(c); m != nil {
+		eq := getenv(name(m)) == m[6]+m[7]
+		return eq == (m[5] == "=="), true
+	}
+	if m := condKey.FindStringSubmatch(c); m != nil {
+		return getenv(m[1]+m[2]) != "", true
+	}
+	return false, false
 }
 
 // Mask finds the ERB tags in src. Control tags that stand alone on their line
 // become spaces (a blank YAML line); every other tag becomes a token
 // "ERB<index in base 36>_…" of the same length, which values carry along.
-func Mask(src []byte) (*Template, error) {
+// With getenv, if/unless blocks whose conditions only read the environment
+// are decided as Ruby would, and the branches not taken become spaces too.
+func Mask(src []byte, getenv func(string) string) (*Template, error) {
 	t := &Template{Masked: bytes.Clone(src), src: src}
 	if !bytes.Contains(src, []byte("<%")) {
 		return t, nil
@@ -116,7 +216,7 @@ func Mask(src []byte) (*Template, error) {
 		t.Tags = append(t.Tags, tag)
 		i = end
 	}
-	t.trackBlocks()
+	t.trackBlocks(getenv)
 	return t, nil
 }
 

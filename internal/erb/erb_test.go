@@ -10,7 +10,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 func TestMaskKeepsOffsets(t *testing.T) {
 	src := "image: <%= ENV[\"IMAGE\"] %>\n<% if ENV['CI'] -%>\nssh:\n  user: ci\n<% end -%>\npassword: <%= %x(aws ecr get-login-password) %>\nliteral: <%% not a tag\n# <%# comment %>\n"
-	tm, err := Mask([]byte(src))
+	tm, err := Mask([]byte(src), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestMaskKeepsOffsets(t *testing.T) {
 }
 
 func TestExpandDropsInlineComments(t *testing.T) {
-	tm, _ := Mask([]byte("image: acme/app <%# the app %>\n"))
+	tm, _ := Mask([]byte("image: acme/app <%# the app %>\n"), nil)
 	got, err := tm.Expand(strings.TrimPrefix(string(tm.Masked), "image: "), env(nil))
 	if err != nil || got != "acme/app" {
 		t.Errorf("Expand = %q, %v", got, err)
@@ -47,7 +47,7 @@ func TestExpandDropsInlineComments(t *testing.T) {
 }
 
 func TestMaskUnclosed(t *testing.T) {
-	if _, err := Mask([]byte("a: 1\nb: <%= ENV['X']\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+	if _, err := Mask([]byte("a: 1\nb: <%= ENV['X']\n"), nil); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -87,7 +87,7 @@ func TestEval(t *testing.T) {
 
 func TestExpand(t *testing.T) {
 	src := `server: <%= ENV["ACCOUNT"] %>.dkr.ecr.<%= ENV.fetch("REGION", "us-east-1") %>.amazonaws.com`
-	tm, _ := Mask([]byte(src))
+	tm, _ := Mask([]byte(src), nil)
 	value := strings.TrimPrefix(string(tm.Masked), "server: ")
 	if !tm.Contains(value) || tm.Contains("plain") {
 		t.Fatal("Contains is wrong")
@@ -110,7 +110,7 @@ func TestExpandManyTags(t *testing.T) {
 		fmt.Fprintf(&src, "k%d: <%%= ENV['V%d'] %%>\n", i, i%3)
 	}
 	src.WriteString("last: a-<%= ENV['V1'] %>-<%= \"lit\" %>-ERB1_ ERBzz_\n")
-	tm, err := Mask([]byte(src.String()))
+	tm, err := Mask([]byte(src.String()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,5 +122,46 @@ func TestExpandManyTags(t *testing.T) {
 	}
 	if !tm.Contains(strings.TrimPrefix(lines[1999], "k1999: ")) || tm.Contains("ERB1_ plain") {
 		t.Error("Contains is wrong")
+	}
+}
+
+func TestEvalCondition(t *testing.T) {
+	e := env(map[string]string{"SET": "yes", "V": "16"})
+	for _, tt := range []struct {
+		cond         string
+		value, known bool
+	}{
+		{`ENV["SET"]`, true, true},
+		{`ENV['UNSET']`, false, true},
+		{`ENV["SET"].present?`, true, true},
+		{`ENV["UNSET"].to_s != ""`, false, true},
+		{`ENV.fetch("SET", "") != ""`, true, true},
+		{`ENV["UNSET"].nil?`, true, true},
+		{`ENV["SET"].blank?`, false, true},
+		{`!ENV["SET"]`, false, true},
+		{`ENV["V"] == "16"`, true, true},
+		{`ENV['V'] != '16'`, false, true},
+		{`ENV.key?("SET")`, true, true},
+		{`ENV["SET"] then`, true, true},
+		{`File.exist?("x")`, false, false},
+		{`ENV["A"] && ENV["B"]`, false, false},
+		{`defined?(Rails)`, false, false},
+	} {
+		v, known := evalCondition(tt.cond, e)
+		if v != tt.value || known != tt.known {
+			t.Errorf("evalCondition(%s) = %v, %v", tt.cond, v, known)
+		}
+	}
+}
+
+// A block whose condition is other Ruby keeps both branches and is reported.
+func TestUndecidedBlocksStay(t *testing.T) {
+	src := "a: 1\n<% if File.exist?('x') %>\nb: 2\n<% else %>\nb: 3\n<% end %>\n"
+	tm, err := Mask([]byte(src), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(tm.Masked), "b: 2") || !strings.Contains(string(tm.Masked), "b: 3") || tm.Block(strings.Index(src, "b: 2")) != 2 {
+		t.Errorf("masked %q", tm.Masked)
 	}
 }

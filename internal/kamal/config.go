@@ -133,7 +133,7 @@ func (c *Config) readFile(name, fix string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	return parseFile(name, src)
+	return parseFile(name, src, c.getenv)
 }
 
 func (c *Config) value(e *entry) Value {

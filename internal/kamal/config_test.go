@@ -168,7 +168,7 @@ func TestFindings(t *testing.T) {
 		{"oci false", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: oci-mediatypes=false\n", []string{"warning config/deploy.yml:5: oci-mediatypes=false"}},
 		{"cache image with host", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    image: ghcr.io/a/b-cache\n", []string{"error config/deploy.yml:5: builder.cache.image \"ghcr.io/a/b-cache\" includes the registry host ghcr.io"}},
 		{"kamal 1", "image: a/b\ntraefik:\n  options: {}\nbuilder:\n  multiarch: false\n", []string{"notice config/deploy.yml:2: traefik: is a Kamal 1 key", "notice config/deploy.yml:5: builder.multiarch is a Kamal 1 key"}},
-		{"inside erb if", "image: a/b\n<% if ENV['X'] %>\nbuilder:\n  cache:\n    type: registry\n<% end %>\n", []string{"warning config/deploy.yml:5: builder.cache.type sits inside the ERB block opened at line 2"}},
+		{"inside erb if", "image: a/b\n<% if File.exist?(\"x\") %>\nbuilder:\n  cache:\n    type: registry\n<% end %>\n", []string{"warning config/deploy.yml:5: builder.cache.type sits inside the ERB block opened at line 2"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := load(t, map[string]string{"config/deploy.yml": tt.src}, nil, "")
@@ -244,6 +244,55 @@ func TestPlanImageRefusesSharedNodes(t *testing.T) {
 	for _, a := range c.Accessories {
 		if _, err := c.PlanImage(a, "r/redis:7"); err == nil || !strings.Contains(err.Error(), "config/deploy.yml:4: accessories."+a.Name+".image is shared with other keys") {
 			t.Errorf("%s: err = %v", a.Name, err)
+		}
+	}
+}
+
+// Conditions that only read the environment are decided as Ruby would, so
+// the action reads the branch Kamal renders.
+func TestERBConditionals(t *testing.T) {
+	src := `image: acme/app
+<% if ENV["CI"] -%>
+builder:
+  arch: amd64
+  cache:
+    type: gha
+<% else -%>
+builder:
+  arch: arm64
+  cache:
+    type: registry
+<% end -%>
+<% unless ENV.fetch("NO_DB", "") != "" %>
+accessories:
+  db:
+    image: <% if ENV["PG"] == "16" %>postgres:16<% elsif ENV['PG'].present? %>postgres:<%= ENV['PG'] %><% else %>postgres:15<% end %>
+<% end %>
+`
+	for _, tt := range []struct {
+		env         map[string]string
+		cache, db   string
+		accessories int
+	}{
+		{nil, "registry", "postgres:15", 1},
+		{map[string]string{"CI": "true", "PG": "16"}, "gha", "postgres:16", 1},
+		{map[string]string{"PG": "17"}, "registry", "postgres:17", 1},
+		{map[string]string{"NO_DB": "1"}, "registry", "", 0},
+	} {
+		c, err := load(t, map[string]string{"config/deploy.yml": src}, tt.env, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := ""
+		if len(c.Accessories) > 0 {
+			db = c.Accessories[0].Image.Text
+		}
+		if c.CacheType() != tt.cache || db != tt.db || len(c.Accessories) != tt.accessories || len(c.Findings) != 0 {
+			t.Errorf("env %v: cache %q, db %q (%d), findings %v", tt.env, c.CacheType(), db, len(c.Accessories), c.Findings)
+		}
+		e, err := c.PlanCache(CacheRequest{Patch: true})
+		if tt.cache == "registry" && (err != nil || e == nil || e.Line != 11) {
+			t.Errorf("env %v: patch %+v, %v", tt.env, e, err)
 		}
 	}
 }

@@ -31,8 +31,8 @@ var pruning = true
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func parseFile(path string, src []byte) (*File, error) {
-	tmpl, err := erb.Mask(src)
+func parseFile(path string, src []byte, getenv func(string) string) (*File, error) {
+	tmpl, err := erb.Mask(src, getenv)
 	if err != nil {
 		return nil, errorAt(Pos{File: path}, "close the tag", "%v", err)
 	}

@@ -68,7 +68,7 @@ func TestPruneBailsOnUnusualLayouts(t *testing.T) {
 }
 
 func maskOnly(src []byte) ([]byte, error) {
-	f, err := parseFile("x", src)
+	f, err := parseFile("x", src, emptyEnv)
 	if err != nil {
 		return nil, err
 	}
