@@ -107,12 +107,21 @@ func Run(ctx context.Context, d Deps, in Inputs) (*Result, error) {
 	if in.DryRun {
 		return res, nil
 	}
+	var written []*kamal.File
 	for _, f := range cfg.Files { // base first, so the order is stable
-		if b, ok := files[f.Path]; ok {
-			if err := d.WriteFile(f.Path, b); err != nil {
-				return res, fmt.Errorf("write %s: %w", f.Path, err)
-			}
+		b, ok := files[f.Path]
+		if !ok {
+			continue
 		}
+		if err := d.WriteFile(f.Path, b); err != nil {
+			for _, w := range written { // all or nothing: put back what was written
+				if rerr := d.WriteFile(w.Path, w.Src); rerr != nil {
+					return res, fmt.Errorf("write %s: %w; restoring %s also failed: %v", f.Path, err, w.Path, rerr)
+				}
+			}
+			return res, fmt.Errorf("write %s: %w", f.Path, err)
+		}
+		written = append(written, f)
 	}
 	res.Patched = true
 	return res, nil

@@ -81,17 +81,18 @@ func (c *Config) insertOptions(want []Option) (*Edit, error) {
 	if l.alias || l.file.shared[l.node] || l.node.Style&yaml.FlowStyle != 0 {
 		return nil, errorAt(c.Cache.Pos, fix, "builder.cache is a flow mapping or shared through a YAML anchor, which this action does not rewrite")
 	}
+	// After the type: line if it is a one-line scalar, else after the last one-line scalar key.
 	var anchor *yaml.Node
 	var keyCol int
 	for i := 0; i+1 < len(l.node.Content); i += 2 {
 		k, v := l.node.Content[i], l.node.Content[i+1]
-		if k.Tag == "!!merge" || v.Kind != yaml.ScalarNode {
+		if k.Tag == "!!merge" || v.Kind != yaml.ScalarNode || v.Line != k.Line {
 			continue
 		}
-		if _, _, err := l.file.doc.ScalarSpan(v); err != nil || v.Line != k.Line {
+		if _, _, err := l.file.doc.ScalarSpan(v); err != nil {
 			continue
 		}
-		if anchor == nil || k.Value == "type" || (v.Line > anchor.Line && anchor.Value != "type") {
+		if anchor == nil || v.Line > anchor.Line {
 			anchor, keyCol = v, k.Column
 		}
 		if k.Value == "type" {
