@@ -104,9 +104,9 @@ func TestNewPlan(t *testing.T) {
 func TestNewPlanErrors(t *testing.T) {
 	h, _ := registry.ParseHost(reg)
 	for _, tt := range []struct{ name, src, want string }{
-		{"erb image", "image: <%= ENV['APP'] %>\n", "config/deploy.yml:1: image: ERB <%= ENV['APP'] %> is empty: environment variable APP is not set"},
-		{"upper-case image", "image: Acme/Shop\n", "config/deploy.yml:1: image: ECR repository name \"Acme/Shop\" is invalid"},
-		{"erb options", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: <%= ENV['O'] %>\n", "config/deploy.yml:5: builder.cache.options is computed by ERB"},
+		{"erb image", "image: <%= ENV['APP'] %>\n", "config/deploy.yml:1:8: image: ERB <%= ENV['APP'] %> is empty: environment variable APP is not set"},
+		{"upper-case image", "image: Acme/Shop\n", "config/deploy.yml:1:8: image: ECR repository name \"Acme/Shop\" is invalid"},
+		{"erb options", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: <%= ENV['O'] %>\n", "config/deploy.yml:5:14: builder.cache.options is computed by ERB"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewPlan(inputs(t, nil), config(t, "", map[string]string{"config/deploy.yml": tt.src}), h)

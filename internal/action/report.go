@@ -72,7 +72,7 @@ func Annotations(r *Result, err error) []gha.Annotation {
 		if file == "images input" {
 			file = ""
 		}
-		out = append(out, gha.Annotation{Level: gha.Level(f.Severity.String()), File: file, Line: f.Pos.Line, Title: "kamal-ecr", Message: msg})
+		out = append(out, gha.Annotation{Level: gha.Level(f.Severity.String()), File: file, Line: f.Pos.Line, Col: f.Pos.Col, Title: "kamal-ecr", Message: msg})
 	}
 	if r != nil {
 		for _, f := range r.Findings {

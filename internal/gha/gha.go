@@ -61,6 +61,7 @@ type Annotation struct {
 	Level   Level
 	File    string
 	Line    int
+	Col     int // 0: the whole line
 	Title   string
 	Message string
 }
@@ -71,6 +72,9 @@ func (e *Env) Annotate(a Annotation) {
 		where := a.File
 		if a.Line > 0 {
 			where = fmt.Sprintf("%s:%d", a.File, a.Line)
+		}
+		if a.Line > 0 && a.Col > 0 {
+			where += fmt.Sprintf(":%d", a.Col)
 		}
 		if where != "" {
 			where += ": "
@@ -84,6 +88,9 @@ func (e *Env) Annotate(a Annotation) {
 	}
 	if a.Line > 0 {
 		fields["line"] = fmt.Sprint(a.Line)
+		if a.Col > 0 {
+			fields["col"] = fmt.Sprint(a.Col)
+		}
 	}
 	if a.Title != "" {
 		fields["title"] = a.Title

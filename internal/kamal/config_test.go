@@ -139,8 +139,8 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"missing file", map[string]string{}, "", "config/deploy.yml: config file not found; set the config-file input"},
 		{"missing destination", map[string]string{"config/deploy.yml": "image: a/b\n"}, "qa", "config/deploy.qa.yml: config file not found"},
-		{"require destination", map[string]string{"config/deploy.yml": "image: a/b\nrequire_destination: true\n"}, "", "config/deploy.yml:2: this config sets require_destination: true"},
-		{"bad yaml", map[string]string{"config/deploy.yml": "image: a/b\nbuilder:\n  arch: [amd64\n"}, "", "config/deploy.yml:2: invalid YAML"},
+		{"require destination", map[string]string{"config/deploy.yml": "image: a/b\nrequire_destination: true\n"}, "", "config/deploy.yml:2:1: this config sets require_destination: true"},
+		{"bad yaml", map[string]string{"config/deploy.yml": "image: a/b\nbuilder:\n  arch: [amd64\n"}, "", "config/deploy.yml:3:9: invalid YAML: this `[` is never closed"},
 		{"not a mapping", map[string]string{"config/deploy.yml": "- a\n- b\n"}, "", "config/deploy.yml:1: a Kamal config must be a mapping"},
 		{"unclosed erb", map[string]string{"config/deploy.yml": "image: <%= ENV['X']\n"}, "", "line 1: ERB tag is not closed"},
 	} {
@@ -158,17 +158,17 @@ func TestFindings(t *testing.T) {
 		name, src string
 		want      []string
 	}{
-		{"image with host", "image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app\n", []string{"error config/deploy.yml:1: image \"123456789012.dkr.ecr.us-east-1.amazonaws.com/app\" includes the registry host"}},
-		{"image with tag", "image: acme/app:v1\n", []string{"error config/deploy.yml:1: image \"acme/app:v1\" has a tag or digest; set image: acme/app"}},
+		{"image with host", "image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app\n", []string{"error config/deploy.yml:1:8: image \"123456789012.dkr.ecr.us-east-1.amazonaws.com/app\" includes the registry host"}},
+		{"image with tag", "image: acme/app:v1\n", []string{"error config/deploy.yml:1:8: image \"acme/app:v1\" has a tag or digest; set image: acme/app"}},
 		{"no image", "service: x\n", []string{"error config/deploy.yml: image is not set"}},
-		{"cache without type", "image: a/b\nbuilder:\n  cache:\n    options: mode=max\n", []string{"warning config/deploy.yml:3: builder.cache has no type"}},
-		{"unknown cache type", "image: a/b\nbuilder:\n  cache:\n    type: s3\n", []string{"error config/deploy.yml:4: builder.cache.type \"s3\""}},
-		{"options with spaces", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: mode=max, image-manifest=true\n", []string{"warning config/deploy.yml:5: builder.cache.options contains white space"}},
+		{"cache without type", "image: a/b\nbuilder:\n  cache:\n    options: mode=max\n", []string{"warning config/deploy.yml:3:3: builder.cache has no type"}},
+		{"unknown cache type", "image: a/b\nbuilder:\n  cache:\n    type: s3\n", []string{"error config/deploy.yml:4:11: builder.cache.type \"s3\""}},
+		{"options with spaces", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: mode=max, image-manifest=true\n", []string{"warning config/deploy.yml:5:14: builder.cache.options contains white space"}},
 		{"options as a map", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options:\n      mode: max\n", nil},
-		{"oci false", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: oci-mediatypes=false\n", []string{"warning config/deploy.yml:5: oci-mediatypes=false"}},
-		{"cache image with host", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    image: ghcr.io/a/b-cache\n", []string{"error config/deploy.yml:5: builder.cache.image \"ghcr.io/a/b-cache\" includes the registry host ghcr.io"}},
-		{"kamal 1", "image: a/b\ntraefik:\n  options: {}\nbuilder:\n  multiarch: false\n", []string{"notice config/deploy.yml:2: traefik: is a Kamal 1 key", "notice config/deploy.yml:5: builder.multiarch is a Kamal 1 key"}},
-		{"inside erb if", "image: a/b\n<% if File.exist?(\"x\") %>\nbuilder:\n  cache:\n    type: registry\n<% end %>\n", []string{"warning config/deploy.yml:5: builder.cache.type sits inside the ERB block opened at line 2"}},
+		{"oci false", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: oci-mediatypes=false\n", []string{"warning config/deploy.yml:5:14: oci-mediatypes=false"}},
+		{"cache image with host", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    image: ghcr.io/a/b-cache\n", []string{"error config/deploy.yml:5:12: builder.cache.image \"ghcr.io/a/b-cache\" includes the registry host ghcr.io"}},
+		{"kamal 1", "image: a/b\ntraefik:\n  options: {}\nbuilder:\n  multiarch: false\n", []string{"notice config/deploy.yml:2:1: traefik: is a Kamal 1 key", "notice config/deploy.yml:5:3: builder.multiarch is a Kamal 1 key"}},
+		{"inside erb if", "image: a/b\n<% if File.exist?(\"x\") %>\nbuilder:\n  cache:\n    type: registry\n<% end %>\n", []string{"warning config/deploy.yml:5:11: builder.cache.type sits inside the ERB block opened at line 2"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := load(t, map[string]string{"config/deploy.yml": tt.src}, nil, "")
@@ -194,7 +194,7 @@ func TestFindings(t *testing.T) {
 func TestOptionsMapIsAnError(t *testing.T) {
 	c, _ := load(t, map[string]string{"config/deploy.yml": "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options:\n      mode: max\n"}, nil, "")
 	_, err := c.PlanCache(CacheRequest{Patch: true})
-	if err == nil || !strings.Contains(err.Error(), "config/deploy.yml:6: expected a string, found a mapping") {
+	if err == nil || !strings.Contains(err.Error(), "config/deploy.yml:6:7: expected a string, found a mapping") {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -228,7 +228,7 @@ func TestPlanImageRewrite(t *testing.T) {
 	if string(files["config/deploy.yml"]) != want || after.Accessories[0].Image.Text != e.Want {
 		t.Errorf("patched:\n%s", files["config/deploy.yml"])
 	}
-	if _, err := c.PlanImage(c.Accessories[1], "x/y"); err == nil || !strings.Contains(err.Error(), "config/deploy.yml:6: accessories.erb.image is computed by ERB") {
+	if _, err := c.PlanImage(c.Accessories[1], "x/y"); err == nil || !strings.Contains(err.Error(), "config/deploy.yml:6:12: accessories.erb.image is computed by ERB") {
 		t.Errorf("ERB image err = %v", err)
 	}
 }
@@ -242,7 +242,7 @@ func TestPlanImageRefusesSharedNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, a := range c.Accessories {
-		if _, err := c.PlanImage(a, "r/redis:7"); err == nil || !strings.Contains(err.Error(), "config/deploy.yml:4: accessories."+a.Name+".image is shared with other keys") {
+		if _, err := c.PlanImage(a, "r/redis:7"); err == nil || !strings.Contains(err.Error(), "config/deploy.yml:4:12: accessories."+a.Name+".image is shared with other keys") {
 			t.Errorf("%s: err = %v", a.Name, err)
 		}
 	}

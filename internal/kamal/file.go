@@ -1,10 +1,7 @@
 package kamal
 
 import (
-	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 
 	"gopkg.in/yaml.v3"
 
@@ -24,13 +21,6 @@ type File struct {
 	shared map[*yaml.Node]bool // nodes inside something an alias points at
 }
 
-var errPruneUnsafe = errors.New("layout needs a full parse")
-
-// pruning is off only in the test that compares pruned and full parses.
-var pruning = true
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 func parseFile(path string, src []byte, getenv func(string) string) (*File, error) {
 	tmpl, err := erb.Mask(src, getenv)
 	if err != nil {
@@ -38,22 +28,9 @@ func parseFile(path string, src []byte, getenv func(string) string) (*File, erro
 	}
 	f := &File{Path: path, Src: src, tmpl: tmpl, doc: yamledit.NewDoc(tmpl.Masked)}
 	doc := &yaml.Node{}
-	err = errPruneUnsafe
-	if p := prune(tmpl.Masked); p != nil && pruning {
-		doc, err = p.parse()
-	}
-	if err != nil { // parse the whole file, also for an accurate error
-		doc = &yaml.Node{}
-		err = yaml.Unmarshal(tmpl.Masked, doc)
-	}
-	if err != nil {
-		p := Pos{File: path}
-		msg := err.Error()
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			p.Line, _ = strconv.Atoi(m[1])
-			msg = m[2]
-		}
-		return nil, errorAt(p, "fix the YAML syntax", "invalid YAML: %s", msg)
+	// The whole file, always: Kamal's parser reads every byte, so must we.
+	if err := yaml.Unmarshal(tmpl.Masked, doc); err != nil {
+		return nil, syntaxError(path, tmpl.Masked, err)
 	}
 	if len(doc.Content) == 0 {
 		return f, nil

@@ -2,7 +2,8 @@ package kamal
 
 import "fmt"
 
-// Pos is a place in a config file; Line 0 means the whole file.
+// Pos is a place in a config file; Line 0 means the whole file, Col 0 the
+// whole line. Columns count runes from 1, as yaml.v3 does.
 type Pos struct {
 	File string
 	Line int
@@ -10,10 +11,13 @@ type Pos struct {
 }
 
 func (p Pos) String() string {
-	if p.Line == 0 {
+	switch {
+	case p.Line == 0:
 		return p.File
+	case p.Col == 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
 	}
-	return fmt.Sprintf("%s:%d", p.File, p.Line)
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 
 // Severity orders findings the way the Actions runner does.
