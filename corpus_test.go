@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
 )
 
 // The whole action over every real config in the shared corpus: a run either
@@ -23,7 +25,7 @@ func TestActionOverCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	placed := regexp.MustCompile(`::error file=[^,:]+[,:]`)
+	placed := regexp.MustCompile(`::error (?:col=\d+,)?file=[^,:]+[,:]`)
 	sc := bufio.NewScanner(f)
 	ok, failed := 0, 0
 	for sc.Scan() {
@@ -33,10 +35,11 @@ func TestActionOverCorpus(t *testing.T) {
 		}
 		repo, config, dest := c[0], c[1], c[2]
 		t.Run(repo+"/"+dest, func(t *testing.T) {
-			s := newStep(t, map[string]string{"config-file": config, "destination": dest, "registry": host,
+			s := newStep(t, map[string]string{"config-file": config, "destination": dest,
 				"enable-cache": "true", "rewrite-accessories": "true"})
 			os.RemoveAll(filepath.Join(s.workspace, "config"))
 			copyDir(t, filepath.Join(dir, repo), s.workspace)
+			pointServerAt(t, s.workspace, config, dest, host)
 			before := snapshot(t, s.workspace)
 			s.run()
 			switch s.code {
@@ -61,6 +64,30 @@ func TestActionOverCorpus(t *testing.T) {
 	t.Logf("%d runs succeeded, %d stopped at a config error", ok, failed)
 	if ok == 0 {
 		t.Error("no corpus config went through")
+	}
+}
+
+// pointServerAt rewrites the line that sets registry.server, and only it, to
+// the test registry, so that Kamal would push where the action works.
+func pointServerAt(t *testing.T, ws, config, dest, server string) {
+	t.Helper()
+	read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(ws, name)) }
+	cfg, err := kamal.Load(read, func(string) string { return "" }, config, dest)
+	if err != nil || !cfg.Server.Set || cfg.Server.Pos.Col == 0 {
+		return // the action reports it
+	}
+	p := cfg.Server.Pos
+	name := filepath.Join(ws, p.File)
+	b, _ := os.ReadFile(name)
+	lines := strings.SplitAfter(string(b), "\n")
+	line := []rune(lines[p.Line-1])
+	end := "\n"
+	if strings.HasSuffix(lines[p.Line-1], "\r\n") {
+		end = "\r\n"
+	}
+	lines[p.Line-1] = string(line[:p.Col-1]) + server + end
+	if err := os.WriteFile(name, []byte(strings.Join(lines, "")), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	ws := workspace.Dir(firstOf(getenv("GITHUB_WORKSPACE"), "."))
+	ws := workspace.New(firstOf(getenv("GITHUB_WORKSPACE"), "."))
 	deps := action.Deps{
 		ReadFile:  ws.Read,
 		WriteFile: ws.Write,

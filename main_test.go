@@ -160,7 +160,7 @@ func TestActionEndToEnd(t *testing.T) {
 		t.Errorf("password printed or masked late:\n%s", stdout)
 	}
 	for _, a := range []string{"::notice file=config/deploy.yml,line=18,title=kamal-ecr::builder.cache.options changed from mode=max to mode=max,image-manifest=true,oci-mediatypes=true",
-		"::notice file=config/deploy.yml,line=25,title=kamal-ecr::accessories.redis.image corrected from " + host + "/docker-hub/redis:7.4 to " + host + "/docker-hub/library/redis:7.4"} {
+		"::notice col=12,file=config/deploy.yml,line=25,title=kamal-ecr::accessories.redis.image corrected from " + host + "/docker-hub/redis:7.4 to " + host + "/docker-hub/library/redis:7.4"} {
 		if !strings.Contains(stdout, a) {
 			t.Errorf("missing annotation %q in\n%s", a, stdout)
 		}
@@ -268,7 +268,7 @@ func TestActionConfigErrorAtLine(t *testing.T) {
 	src := strings.Replace(original(t, "config/deploy.yml"), "image: acme/shop", `image: <%= ENV["APP_IMAGE"] %>`, 1)
 	os.WriteFile(cfg, []byte(src), 0o644)
 	s.run()
-	want := `::error file=config/deploy.yml,line=3,title=kamal-ecr::image: ERB <%25= ENV["APP_IMAGE"] %25> is empty: environment variable APP_IMAGE is not set. Fix: set the variable`
+	want := `::error col=8,file=config/deploy.yml,line=3,title=kamal-ecr::image: ERB <%25= ENV["APP_IMAGE"] %25> is empty: environment variable APP_IMAGE is not set. Fix: set the variable`
 	if s.code != 2 || !strings.Contains(s.stdout.String(), want) {
 		t.Errorf("exit %d; stdout lacks %q:\n%s", s.code, want, s.stdout.String())
 	}
@@ -284,30 +284,59 @@ func TestActionConfigErrorAtLine(t *testing.T) {
 	}
 }
 
-func TestActionNonECRRegistry(t *testing.T) {
-	s := newStep(t, nil)
-	src := strings.Replace(original(t, "config/deploy.yml"), "  server: "+host, "  server: ghcr.io", 1)
-	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
-	s.run()
-	want := "::error file=config/deploy.yml,line=10,title=kamal-ecr::registry.server: \"ghcr.io\" is not an ECR registry host"
-	if s.code != 2 || !strings.Contains(s.stdout.String(), want) || !strings.Contains(s.stdout.String(), "Fix: point registry.server at your ECR registry, or set the registry input") {
-		t.Errorf("exit %d; stdout lacks %q:\n%s", s.code, want, s.stdout.String())
-	}
-	if s.file("config/deploy.yml") != src || len(s.srv.Calls()) != 0 {
-		t.Errorf("config changed or AWS called: %v", s.srv.Calls())
-	}
-}
-
-func TestActionRegistryFromSTS(t *testing.T) {
-	s := newStep(t, map[string]string{"aws-region": "us-east-1"})
-	src := strings.Replace(original(t, "config/deploy.yml"), "  server: "+host+"\n", "", 1)
-	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
-	s.run()
-	if s.code != 0 || s.outputs()["registry"] != host || s.srv.Calls()["GetCallerIdentity"] != 1 {
-		t.Fatalf("exit %d, outputs %v, calls %v\n%s", s.code, s.outputs(), s.srv.Calls(), s.stdout.String())
-	}
-	if !strings.Contains(s.stdout.String(), "registry.server is not set, so Kamal pushes to Docker Hub") {
-		t.Error("no warning that Kamal would push to Docker Hub")
+// Kamal pushes to registry.server: the action prepares that registry or
+// stops before any AWS call. Only a server read from a variable a later step
+// sets is taken from the registry input or STS.
+func TestActionRegistryRules(t *testing.T) {
+	const other = "999999999999.dkr.ecr.eu-west-1.amazonaws.com"
+	for _, tt := range []struct {
+		name, server string // the server: line, "" to remove it
+		inputs       map[string]string
+		code         int
+		want         string // in stdout
+		calls        []string
+	}{
+		{"no server", "", nil, 2,
+			"::error col=1,file=config/deploy.yml,line=9,title=kamal-ecr::registry.server is not set, so Kamal pushes to Docker Hub, not ECR. Fix: set registry.server: <account>.dkr.ecr.<region>.amazonaws.com", nil},
+		{"no server, registry input", "", map[string]string{"registry": host}, 2,
+			"Fix: set registry.server: " + host, nil},
+		{"not ECR", "  server: ghcr.io", nil, 2,
+			"::error col=11,file=config/deploy.yml,line=10,title=kamal-ecr::registry.server: \"ghcr.io\" is not an ECR registry host", nil},
+		{"input differs", "  server: " + host, map[string]string{"registry": other}, 2,
+			"::error col=11,file=config/deploy.yml,line=10,title=kamal-ecr::registry.server is " + host + " but the registry input is " + other, nil},
+		{"input matches", "  server: " + host, map[string]string{"registry": host}, 0, "", []string{"CreateRepository"}},
+		{"variable set later, STS", `  server: <%= ENV["ECR_REGISTRY"] %>`, nil, 0,
+			"::notice col=11,file=config/deploy.yml,line=10,title=kamal-ecr::registry.server reads ECR_REGISTRY, which is not set in this step; kamal-ecr worked on " + host + ". Fix: set ECR_REGISTRY for kamal deploy to this step's registry output",
+			[]string{"GetCallerIdentity", "CreateRepository"}},
+		{"variable set later, input", `  server: <%= ENV.fetch("ECR_REGISTRY") %>`, map[string]string{"registry": host}, 0,
+			"registry.server reads ECR_REGISTRY, which is not set in this step", []string{"CreateRepository"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStep(t, tt.inputs)
+			src := original(t, "config/deploy.yml")
+			line := "  server: " + host
+			if tt.server == "" {
+				line += "\n"
+			}
+			src = strings.Replace(src, line, tt.server, 1)
+			os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+			s.run()
+			if s.code != tt.code || !strings.Contains(s.stdout.String(), tt.want) {
+				t.Errorf("exit %d, want %d; stdout lacks %q:\n%s", s.code, tt.code, tt.want, s.stdout.String())
+			}
+			calls := s.srv.Calls()
+			for _, c := range tt.calls {
+				if calls[c] == 0 {
+					t.Errorf("no %s call: %v", c, calls)
+				}
+			}
+			if tt.code != 0 && (len(calls) != 0 || s.file("config/deploy.yml") != src) {
+				t.Errorf("config changed or AWS called: %v", calls)
+			}
+			if tt.code == 0 && (s.outputs()["registry"] != host || calls["GetCallerIdentity"] != 0 && tt.inputs["registry"] != "") {
+				t.Errorf("outputs %v, calls %v", s.outputs(), calls)
+			}
+		})
 	}
 }
 
@@ -424,3 +453,80 @@ func copyDir(t *testing.T, from, to string) {
 }
 
 func defaultFor(name string) string { return action.Defaults(name) }
+
+// With login, every secret the registry sections name must reach Kamal
+// through its secrets files; the check reads only whether each has a value.
+func TestActionRegistrySecrets(t *testing.T) {
+	for _, tt := range []struct {
+		name, dest string
+		files      map[string]string // secrets files by workspace path
+		code       int
+		want       string
+	}{
+		{"forwarded", "", map[string]string{".kamal/secrets": "KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD\n"}, 0, ""},
+		{"in common", "", map[string]string{".kamal/secrets-common": "KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD\n", ".kamal/secrets": "OTHER=1\n"}, 0, ""},
+		{"missing", "", map[string]string{".kamal/secrets": "RAILS_MASTER_KEY=$RAILS_MASTER_KEY\n"}, 2,
+			"::error col=7,file=config/deploy.yml,line=13,title=kamal-ecr::registry.password names the secret KAMAL_REGISTRY_PASSWORD, but .kamal/secrets does not define it, so kamal deploy will fail. Fix: add the line KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD to .kamal/secrets"},
+		{"empty", "", map[string]string{".kamal/secrets": "KAMAL_REGISTRY_PASSWORD=\n"}, 2, "but .kamal/secrets gives it no value"},
+		{"destination file instead", "staging", map[string]string{".kamal/secrets": "KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD\n", ".kamal/secrets.staging": "X=1\n"}, 2,
+			"but .kamal/secrets.staging does not define it"},
+		{"no file yet", "", nil, 0,
+			"::warning col=7,file=config/deploy.yml,line=13,title=kamal-ecr::registry.password names the secret KAMAL_REGISTRY_PASSWORD, and there is no secrets file (.kamal/secrets) yet"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStep(t, map[string]string{"login": "true", "destination": tt.dest})
+			src := strings.Replace(original(t, "config/deploy.yml"), "  password: <%= %x(aws ecr get-login-password) %>", "  password:\n    - KAMAL_REGISTRY_PASSWORD", 1)
+			os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+			for name, content := range tt.files {
+				os.MkdirAll(filepath.Join(s.workspace, ".kamal"), 0o755)
+				os.WriteFile(filepath.Join(s.workspace, name), []byte(content), 0o600)
+			}
+			s.run()
+			if s.code != tt.code || !strings.Contains(s.stdout.String(), tt.want) {
+				t.Errorf("exit %d, want %d; stdout lacks %q:\n%s", s.code, tt.code, tt.want, s.stdout.String())
+			}
+			if tt.code != 0 && len(s.srv.Calls()) != 0 {
+				t.Errorf("AWS called: %v", s.srv.Calls())
+			}
+			if strings.Contains(s.stdout.String(), "RAILS_MASTER_KEY") {
+				t.Error("printed an unrelated secret's name")
+			}
+		})
+	}
+}
+
+// The config is read only inside the workspace: nothing outside is read or
+// quoted, and a link inside it is edited at its target and stays a link.
+func TestActionConfigPath(t *testing.T) {
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "deploy.yml"), []byte("root:x:0:0:root:/root:/bin/bash\n"), 0o644)
+	for _, tt := range []struct{ name, file, want string }{
+		{"absolute", "/etc/passwd", `input config-file: "/etc/passwd" is outside the workspace`},
+		{"dot-dot", "../deploy.yml", `input config-file: "../deploy.yml" is outside the workspace`},
+		{"linked directory", "out/deploy.yml", "out/deploy.yml: it is a link to a file outside the workspace"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStep(t, map[string]string{"config-file": tt.file})
+			os.Symlink(outside, filepath.Join(s.workspace, "out"))
+			s.run()
+			if s.code != 2 || !strings.Contains(s.stdout.String(), tt.want) || strings.Contains(s.stdout.String(), "root:") {
+				t.Errorf("exit %d; stdout lacks %q or quotes the file:\n%s", s.code, tt.want, s.stdout.String())
+			}
+		})
+	}
+	t.Run("link inside", func(t *testing.T) {
+		s := newStep(t, map[string]string{"pull-through-cache": "off"})
+		cfg := filepath.Join(s.workspace, "config", "deploy.yml")
+		os.Rename(cfg, filepath.Join(s.workspace, "config", "real.yml"))
+		os.Symlink("real.yml", cfg)
+		if s.run(); s.code != 0 {
+			t.Fatalf("exit %d\n%s", s.code, s.stdout.String())
+		}
+		if fi, _ := os.Lstat(cfg); fi.Mode()&os.ModeSymlink == 0 {
+			t.Error("the link was replaced by a file")
+		}
+		if !strings.Contains(s.file("config/real.yml"), "image-manifest=true") {
+			t.Error("the target was not patched")
+		}
+	})
+}

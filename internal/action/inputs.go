@@ -29,7 +29,7 @@ var InputDefs = []Input{
 	{"config-file", "config/deploy.yml", "Kamal config, relative to GITHUB_WORKSPACE (or the working directory outside Actions)"},
 	{"destination", "", "Kamal destination: also loads config/deploy.<destination>.yml and merges it as Kamal does"},
 	{"aws-region", "", "AWS region; else AWS_REGION/AWS_DEFAULT_REGION, else the region in the registry host"},
-	{"registry", "", "ECR registry host; else Kamal's registry.server; else <account>.dkr.ecr.<region>.amazonaws.com from STS"},
+	{"registry", "", "The ECR registry host; must equal registry.server when the config names one. Used when registry.server reads a variable a later step sets; else the caller's account from STS"},
 	{"create-repositories", "true", "Create the app and cache repositories when missing"},
 	{"image-tag-mutability", "MUTABLE", "For repositories it creates: MUTABLE, or IMMUTABLE_WITH_EXCLUSION (latest* stays mutable)"},
 	{"scan-on-push", "false", "For repositories it creates"},
@@ -133,6 +133,8 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 	switch {
 	case in.ConfigFile == "":
 		p.fail("config-file", "is empty: give the path of your Kamal config, such as config/deploy.yml")
+	case !filepath.IsLocal(in.ConfigFile):
+		p.fail("config-file", fmt.Sprintf("%q is outside the workspace: give the path relative to the workspace, such as config/deploy.yml", p.str("config-file")))
 	case in.Destination != "" && !destinationPattern.MatchString(in.Destination):
 		p.fail("destination", fmt.Sprintf("%q is not a destination name (letters, digits, . _ -)", in.Destination))
 	case in.Region != "" && !registry.ValidRegion(in.Region):

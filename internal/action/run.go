@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
@@ -61,6 +60,13 @@ func Run(ctx context.Context, d Deps, in Inputs) (*Result, error) {
 	}
 	if len(problems) > 0 {
 		return res, errors.Join(problems...)
+	}
+	if in.Login {
+		findings, err := checkSecrets(d, in, cfg)
+		res.Findings = append(res.Findings, findings...)
+		if err != nil {
+			return res, err
+		}
 	}
 
 	host, clients, err := resolveRegistry(ctx, d, in, cfg, res)
@@ -127,57 +133,39 @@ func Run(ctx context.Context, d Deps, in Inputs) (*Result, error) {
 	return res, nil
 }
 
-// resolveRegistry picks the registry host: the registry input, else Kamal's
-// registry.server, else the caller's account from STS in the input region.
+// resolveRegistry picks the registry to work on: the one Kamal pushes to,
+// registry.server, which the registry input must match. Only when the server
+// is an ERB tag reading a variable a later step sets does the registry come
+// from the input, else from the caller's account (STS) in the input region.
 func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, res *Result) (registry.Host, *registry.Clients, error) {
 	server := cfg.Server
 	var host registry.Host
 	switch {
-	case in.Registry != "":
-		host, _ = registry.ParseHost(in.Registry) // validated with the inputs
-		res.RegistryFrom = "registry input"
-		if !server.Present() {
-			res.Findings = append(res.Findings, dockerHubWarning(cfg, host.Name))
+	case !server.Present():
+		where, target := cfg.RegistryPos, firstOf(in.Registry, "<account>.dkr.ecr.<region>.amazonaws.com")
+		if where.Line == 0 {
+			where = kamal.Pos{File: cfg.Files[0].Path}
 		}
-		if server.Present() && server.Err == nil && !strings.EqualFold(server.Text, host.Name) {
-			res.Findings = append(res.Findings, &kamal.Finding{Pos: server.Pos, Severity: kamal.Warning,
-				Msg: fmt.Sprintf("registry.server is %s but the registry input is %s; Kamal pushes to %s", server.Text, host.Name, server.Text),
-				Fix: "make them the same"})
-		}
-	case server.Present():
-		text, err := needed(server, "registry.server", "set the registry input to your ECR host, or set the variable in the workflow's env")
-		if err != nil {
-			return host, nil, err
-		}
-		if host, err = registry.ParseHost(text); err != nil {
-			return host, nil, &kamal.Finding{Pos: server.Pos, Severity: kamal.Error, Msg: "registry.server: " + err.Error(),
-				Fix: "point registry.server at your ECR registry, or set the registry input"}
-		}
-		res.RegistryFrom = "registry.server"
-	default:
-		region := firstOf(in.Region, d.Getenv("AWS_REGION"), d.Getenv("AWS_DEFAULT_REGION"))
-		if region == "" {
-			return host, nil, &InputError{Input: "aws-region", Msg: "no registry to work with: set the registry input, registry.server in the config, or aws-region"}
-		}
-		clients, err := d.Clients(ctx, region, nil)
-		if err != nil {
-			return host, nil, err
-		}
-		res.RegistryFrom = "STS"
-		if in.DryRun && !clients.HasCredentials {
-			host = registry.HostFor("000000000000", region)
-			res.RegistryFrom = "a placeholder account: no AWS credentials to ask STS"
-			res.Findings = append(res.Findings, dockerHubWarning(cfg, "your ECR registry"))
-			return host, nil, nil
-		}
-		account, err := registry.Account(ctx, clients.STS)
-		if err != nil {
-			return host, nil, err
-		}
-		host = registry.HostFor(account, region)
-		res.Findings = append(res.Findings, dockerHubWarning(cfg, host.Name))
-		return host, clients, nil
+		return host, nil, &kamal.Finding{Pos: where, Severity: kamal.Error,
+			Msg: "registry.server is not set, so Kamal pushes to Docker Hub, not ECR",
+			Fix: "set registry.server: " + target}
+	case server.Err != nil && server.Unset != "":
+		return deferredRegistry(ctx, d, in, cfg, res)
 	}
+	text, err := needed(server, "registry.server", "set the variable in the workflow's env, or write registry.server literally")
+	if err != nil {
+		return host, nil, err
+	}
+	if host, err = registry.ParseHost(text); err != nil {
+		return host, nil, &kamal.Finding{Pos: server.Pos, Severity: kamal.Error, Msg: "registry.server: " + err.Error(),
+			Fix: "point registry.server at your ECR registry"}
+	}
+	if in.Registry != "" && in.Registry != host.Name {
+		return host, nil, &kamal.Finding{Pos: server.Pos, Severity: kamal.Error,
+			Msg: fmt.Sprintf("registry.server is %s but the registry input is %s; Kamal pushes to %s", host.Name, in.Registry, host.Name),
+			Fix: "make them the same, or remove the registry input"}
+	}
+	res.RegistryFrom = "registry.server"
 	if in.Region != "" && in.Region != host.Region {
 		res.Findings = append(res.Findings, &kamal.Finding{Pos: server.Pos, Severity: kamal.Notice,
 			Msg: fmt.Sprintf("aws-region is %s, but %s is in %s; ECR calls go to %s", in.Region, host.Name, host.Region, host.Region)})
@@ -186,9 +174,47 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 	return host, clients, err
 }
 
-func dockerHubWarning(cfg *kamal.Config, host string) *kamal.Finding {
-	return &kamal.Finding{Pos: kamal.Pos{File: cfg.Files[0].Path}, Severity: kamal.Warning,
-		Msg: "registry.server is not set, so Kamal pushes to Docker Hub", Fix: "set registry.server: " + host}
+// deferredRegistry is for server: <%= ENV["ECR_REGISTRY"] %> whose variable
+// a later step sets (often from this step's registry output): the registry
+// is the input's, else the caller's account from STS.
+func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, res *Result) (registry.Host, *registry.Clients, error) {
+	server := cfg.Server
+	later := func(host string) {
+		res.Findings = append(res.Findings, &kamal.Finding{Pos: server.Pos, Severity: kamal.Notice,
+			Msg: fmt.Sprintf("registry.server reads %s, which is not set in this step; kamal-ecr worked on %s", server.Unset, host),
+			Fix: fmt.Sprintf("set %s for kamal deploy to this step's registry output (env: %s: ${{ steps.<id>.outputs.registry }})", server.Unset, server.Unset)})
+	}
+	if in.Registry != "" {
+		host, _ := registry.ParseHost(in.Registry) // validated with the inputs
+		res.RegistryFrom = "registry input"
+		later(host.Name)
+		clients, err := d.Clients(ctx, host.Region, &host)
+		return host, clients, err
+	}
+	region := firstOf(in.Region, d.Getenv("AWS_REGION"), d.Getenv("AWS_DEFAULT_REGION"))
+	if region == "" {
+		return registry.Host{}, nil, &kamal.Finding{Pos: server.Pos, Severity: kamal.Error,
+			Msg: fmt.Sprintf("registry.server reads %s, which is not set, and there is no registry input or AWS region to find the registry by", server.Unset),
+			Fix: "set the registry input (or aws-region), or " + server.Unset + " in the workflow's env"}
+	}
+	clients, err := d.Clients(ctx, region, nil)
+	if err != nil {
+		return registry.Host{}, nil, err
+	}
+	res.RegistryFrom = "STS"
+	if in.DryRun && !clients.HasCredentials {
+		host := registry.HostFor("000000000000", region)
+		res.RegistryFrom = "a placeholder account: no AWS credentials to ask STS"
+		later(host.Name)
+		return host, nil, nil
+	}
+	account, err := registry.Account(ctx, clients.STS)
+	if err != nil {
+		return registry.Host{}, nil, err
+	}
+	host := registry.HostFor(account, region)
+	later(host.Name)
+	return host, clients, nil
 }
 
 // act runs the AWS side: ensure (or inspect) the repositories, read the

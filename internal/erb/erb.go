@@ -303,9 +303,10 @@ func (t *Template) Contains(s string) bool {
 
 // UnresolvedError says that a value needs Ruby this package does not run.
 type UnresolvedError struct {
-	Line int
-	Code string
-	Why  string
+	Line  int
+	Code  string
+	Why   string
+	Unset string // the variable whose absence left the value unresolved, when the value is that one tag
 }
 
 func (e *UnresolvedError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Detail()) }
@@ -337,6 +338,9 @@ func (t *Template) Expand(s string, getenv func(string) string) (string, error) 
 			v, uerr := Eval(t.code(tag), getenv)
 			if uerr != nil {
 				uerr.Line = tag.Line
+				if at != 0 || tag.tokenLen != len(s) {
+					uerr.Unset = "" // the variable is only part of the value
+				}
 				err = uerr
 			}
 			b.WriteString(v)
@@ -373,7 +377,7 @@ func Eval(code string, getenv func(string) string) (string, *UnresolvedError) {
 		name := m[1] + m[2]
 		v := getenv(name)
 		if v == "" {
-			return "", &UnresolvedError{Code: code, Why: fmt.Sprintf("is empty: environment variable %s is not set", name)}
+			return "", &UnresolvedError{Code: code, Why: fmt.Sprintf("is empty: environment variable %s is not set", name), Unset: name}
 		}
 		return v, nil
 	}
@@ -384,10 +388,10 @@ func Eval(code string, getenv func(string) string) (string, *UnresolvedError) {
 		}
 		hasDefault := strings.Contains(code, ",")
 		if !hasDefault {
-			return "", &UnresolvedError{Code: code, Why: fmt.Sprintf("fails: environment variable %s is not set", name)}
+			return "", &UnresolvedError{Code: code, Why: fmt.Sprintf("fails: environment variable %s is not set", name), Unset: name}
 		}
 		if m[6] == "nil" {
-			return "", &UnresolvedError{Code: code, Why: fmt.Sprintf("is empty: environment variable %s is not set", name)}
+			return "", &UnresolvedError{Code: code, Why: fmt.Sprintf("is empty: environment variable %s is not set", name), Unset: name}
 		}
 		return m[3] + m[4] + m[5], nil
 	}

@@ -28,6 +28,7 @@ type Value struct {
 	ERB    bool   // the value contains ERB
 	Shared bool   // reached through a YAML alias or merge key, or inside what an alias points at: not editable in place
 	Block  int    // line of the ERB if/each block around it, 0 if none
+	Unset  string // the value is one ERB tag reading this variable, which is not set
 	Pos    Pos
 
 	node *yaml.Node
@@ -44,6 +45,9 @@ type Config struct {
 
 	Service, Image Value
 	Server         Value // registry.server
+	RegistryPos    Pos   // the registry: key; zero when there is none
+	Secrets        []Secret
+	SecretsPath    Value // secrets_path, where Kamal's secrets files start
 	Cache          Cache
 	Accessories    []Accessory
 	Proxy          *Proxy // only when proxy.run names an image
@@ -73,6 +77,14 @@ type Accessory struct {
 	Server Value // the accessory's own registry.server (Kamal >= 2.5)
 }
 
+// Secret is a registry username or password given as [NAME]: Kamal reads
+// NAME from its secrets files.
+type Secret struct {
+	Name string
+	Key  string // where it is set, such as registry.password
+	Pos  Pos
+}
+
 // Ref is the image reference Kamal pulls for the accessory.
 func (a Accessory) Ref() string {
 	if a.Server.Present() && a.Server.Err == nil && a.Server.Text != "" {
@@ -89,6 +101,13 @@ type Proxy struct {
 
 // ReadFunc reads a config file by its path.
 type ReadFunc func(name string) ([]byte, error)
+
+// fixable is a read error the user can fix: a path outside the workspace,
+// a file too large.
+type fixable interface {
+	error
+	Fix() string
+}
 
 // DestinationPath is the destination file Kamal loads beside the base file.
 func DestinationPath(base, destination string) string {
@@ -130,6 +149,10 @@ func (c *Config) readFile(name, fix string) (*File, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, errorAt(Pos{File: name}, fix, "config file not found")
 	}
+	var fx fixable
+	if errors.As(err, &fx) {
+		return nil, errorAt(Pos{File: name}, fx.Fix(), "%v", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
@@ -160,6 +183,7 @@ func (c *Config) value(e *entry) Value {
 			line = v.Pos.Line
 		}
 		err = errorAt(Pos{File: e.file.Path, Line: line}, "", "%s", ue.Detail())
+		v.Unset = ue.Unset
 	}
 	v.Text, v.Err = text, err
 	return v
@@ -178,6 +202,12 @@ func (c *Config) resolve() error {
 	c.Image = c.value(e)
 	_, e = root.path("registry", "server")
 	c.Server = c.value(e)
+	if _, e := root.get("registry"); e != nil {
+		c.RegistryPos = e.file.pos(e.key)
+	}
+	_, e = root.get("secrets_path")
+	c.SecretsPath = c.value(e)
+	c.Secrets = secrets(root, "registry")
 	c.builder, c.builderEntry = root.get("builder")
 	c.resolveCache()
 	c.resolveAccessories(root)
@@ -217,8 +247,25 @@ func (c *Config) resolveAccessories(root view) {
 		}
 		_, ie := one.get("image")
 		_, se := one.path("registry", "server")
+		c.Secrets = append(c.Secrets, secrets(one, "accessories."+name+".registry")...)
 		c.Accessories = append(c.Accessories, Accessory{Name: name, Image: c.value(ie), Server: c.value(se)})
 	}
+}
+
+// secrets lists the registry's username and password given as [NAME].
+func secrets(parent view, key string) []Secret {
+	reg, _ := parent.get("registry")
+	var out []Secret
+	for _, k := range []string{"username", "password"} {
+		_, e := reg.get(k)
+		if e == nil || e.val.Kind != yaml.SequenceNode || len(e.val.Content) == 0 {
+			continue
+		}
+		if name, _ := deref(e.val.Content[0]); name.Kind == yaml.ScalarNode && name.Value != "" {
+			out = append(out, Secret{Name: name.Value, Key: key + "." + k, Pos: e.file.pos(name)})
+		}
+	}
+	return out
 }
 
 func (c *Config) resolveProxy(root view) {

@@ -1,32 +1,135 @@
-// Package workspace reads and writes files in the checked-out repository.
+// Package workspace reads and writes files in the checked-out repository,
+// and nowhere else.
 package workspace
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
 
-// Dir is the workspace root; relative names resolve against it.
-type Dir string
+// MaxFileSize bounds every read: a Kamal config is a few kilobytes, and a
+// path to a device or a huge file must not eat the runner's memory.
+const MaxFileSize = 4 << 20
 
-func (d Dir) path(name string) string {
-	if filepath.IsAbs(name) {
-		return name
-	}
-	return filepath.Join(string(d), name)
+// Dir is the workspace root. Names are relative to it; they may not leave
+// it, lexically or through a symbolic link.
+type Dir struct {
+	root string
+
+	mu   sync.Mutex
+	read map[string][]byte // real path → the bytes last read or written
 }
 
-// Read reads a file.
-func (d Dir) Read(name string) ([]byte, error) { return os.ReadFile(d.path(name)) }
+// New is the workspace at root.
+func New(root string) *Dir { return &Dir{root: root, read: map[string][]byte{}} }
 
-// Write replaces a file atomically: a temporary file in the same directory,
-// given the original's mode and owner, then renamed over it. The action runs
-// as root in its container, and later steps run as the runner's user, who
-// must still own the file.
-func (d Dir) Write(name string, data []byte) error {
-	path := d.path(name)
+// RefusedError is a path or file the workspace will not touch; the user can
+// fix it.
+type RefusedError struct {
+	Name, Why, How string
+}
+
+func (e *RefusedError) Error() string { return e.Name + ": " + e.Why }
+
+// Fix says what the user can do about it.
+func (e *RefusedError) Fix() string { return e.How }
+
+// resolve turns a workspace-relative name into the real path of the file it
+// names, following links only while they stay inside the workspace.
+func (d *Dir) resolve(name string) (string, error) {
+	if filepath.IsAbs(name) || !filepath.IsLocal(name) {
+		return "", &RefusedError{name, "the path is outside the workspace", "give the path relative to the workspace, such as config/deploy.yml"}
+	}
+	root, err := filepath.EvalSymlinks(d.root)
+	if err != nil {
+		return "", fmt.Errorf("find workspace: %w", err)
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(root, name))
+	if err != nil {
+		return "", err // fs.ErrNotExist for a missing file or a dangling link
+	}
+	if rel, err := filepath.Rel(root, real); err != nil || !filepath.IsLocal(rel) {
+		return "", &RefusedError{name, "it is a link to a file outside the workspace", "point config-file at a file inside the repository"}
+	}
+	return real, nil
+}
+
+// Read reads a regular file of at most MaxFileSize bytes.
+func (d *Dir) Read(name string) ([]byte, error) {
+	real, err := d.resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	b, err := readBounded(name, real)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.read[real] = b
+	d.mu.Unlock()
+	return b, nil
+}
+
+func readBounded(name, real string) ([]byte, error) {
+	f, err := os.Open(real)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &RefusedError{name, "it is not a regular file", "point config-file at a Kamal config file"}
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxFileSize {
+		return nil, &RefusedError{name, fmt.Sprintf("the file is larger than %d MiB, too large for a Kamal config", MaxFileSize>>20), "point config-file at your Kamal config"}
+	}
+	return b, nil
+}
+
+// ErrChanged means the file on disk is no longer what was read from it.
+var ErrChanged = errors.New("the file changed on disk after it was read; it was not written")
+
+// Write replaces a file it has read, atomically: a temporary file in the
+// same directory, given the original's mode and owner, then renamed over the
+// link's target, so a symbolic link stays a link. The action runs as root
+// in its container, and later steps run as the runner's user, who must still
+// own the file. A file that changed since it was read is not written.
+func (d *Dir) Write(name string, data []byte) error {
+	real, err := d.resolve(name)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	was, ok := d.read[real]
+	if !ok {
+		return fmt.Errorf("write %s: it was never read", name)
+	}
+	if now, err := readBounded(name, real); err != nil || !bytes.Equal(now, was) {
+		return fmt.Errorf("write %s: %w", name, ErrChanged)
+	}
+	if err := replace(real, data); err != nil {
+		return err
+	}
+	d.read[real] = bytes.Clone(data)
+	return nil
+}
+
+func replace(path string, data []byte) error {
 	info, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -52,8 +155,15 @@ func (d Dir) Write(name string, data []byte) error {
 	}
 	if st, ok := info.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 {
 		if err := os.Chown(tmp.Name(), int(st.Uid), int(st.Gid)); err != nil {
-			return fmt.Errorf("keep owner of %s: %w", name, err)
+			return fmt.Errorf("keep owner of %s: %w", path, err)
 		}
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// Empty reports whether the workspace holds no files at all, as when a job
+// forgot actions/checkout.
+func (d *Dir) Empty() bool {
+	entries, err := os.ReadDir(d.root)
+	return errors.Is(err, fs.ErrNotExist) || err == nil && len(entries) == 0
 }
