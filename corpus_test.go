@@ -50,6 +50,7 @@ func TestActionOverCorpus(t *testing.T) {
 				}
 			case 2:
 				failed++
+				t.Logf("stopped: %s", firstError(s.stdout.String()))
 				if !placed.MatchString(s.stdout.String()) {
 					t.Errorf("error without a file:\n%s", s.stdout.String())
 				}
@@ -114,4 +115,13 @@ func equal(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+var errorLine = regexp.MustCompile(`(?m)^::error [^:]*::(.*)$`)
+
+func firstError(stdout string) string {
+	if m := errorLine.FindStringSubmatch(stdout); m != nil {
+		return m[1]
+	}
+	return ""
 }
