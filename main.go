@@ -6,12 +6,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -22,31 +20,57 @@ import (
 	"github.com/kamal-ecr/kamal-ecr/internal/workspace"
 )
 
-// timeout bounds the whole run, retries included.
-const timeout = 5 * time.Minute
+const (
+	// timeout bounds the whole run, retries included.
+	timeout = 5 * time.Minute
+	// grace is how long a stopped run may take to notice: reading a large
+	// config does not look at the context, and nothing is written after a stop.
+	grace = 2 * time.Second
+)
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop() // deferred calls do not run after os.Exit
 	os.Exit(code)
 }
 
+// StoppedError is the cause of a run cut short by a signal.
+type StoppedError struct{ Signal os.Signal }
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("stopped by %v before anything more was done", e.Signal)
+}
+
+// signalContext is cancelled on SIGINT or SIGTERM, with the signal as its cause.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-ch:
+			cancel(&StoppedError{Signal: s})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(nil) }
+}
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	gh := gha.New(getenv, stdout, stderr)
-	lookup, err := parseFlags(args, gh, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		return 2
+	lookup, code, done := parseFlags(args, gh, stdout, stderr)
+	if done {
+		return code
 	}
 	in, err := action.ParseInputs(lookup)
 	if err != nil {
-		gh.Annotate(gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: err.Error()})
+		for _, e := range flatten(err) { // one annotation per bad input
+			gh.Annotate(gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: e.Error()})
+		}
 		return 2
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errors.New("the run took longer than "+timeout.String()))
 	defer cancel()
 	ws := workspace.New(firstOf(getenv("GITHUB_WORKSPACE"), "."))
 	deps := action.Deps{
@@ -58,7 +82,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return registry.NewClients(ctx, getenv, region, h, registry.ClientOptions{})
 		},
 	}
-	res, err := action.Run(ctx, deps, in)
+	res, err := runAction(ctx, deps, in)
+	var f *kamal.Finding
+	if gh.InActions() && ws.Empty() && errors.As(err, &f) && f.Msg == "config file not found" {
+		f.Fix += "; the workspace is empty: add actions/checkout before this step"
+	}
 	summary := action.Summary(res, err)
 	if gh.InActions() {
 		gh.Group("kamal-ecr plan and results", summary) // the log shows what the summary shows
@@ -74,11 +102,47 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return exitCode(err)
 	}
-	if err := gh.SetOutputs(action.Outputs(res)); err != nil {
+	var outputs []gha.Output
+	for _, o := range action.Outputs(res) {
+		if !in.Login && (o.Name == "registry-username" || o.Name == "registry-password") {
+			continue // no empty login outputs for a step that did not ask for them
+		}
+		outputs = append(outputs, o)
+	}
+	if err := gh.SetOutputs(outputs); err != nil {
 		gh.Annotate(gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: "set outputs: " + err.Error()})
 		return 1
 	}
 	return 0
+}
+
+// runAction runs the action until it ends or, once the run is stopped, for
+// at most the grace period: a stopped run reports the stop, not the
+// cancelled calls it caused.
+func runAction(ctx context.Context, d action.Deps, in action.Inputs) (*action.Result, error) {
+	type outcome struct {
+		res *action.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := action.Run(ctx, d, in)
+		done <- outcome{res, err}
+	}()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-ctx.Done():
+		select {
+		case o = <-done:
+		case <-time.After(grace):
+			o = outcome{&action.Result{DryRun: in.DryRun}, context.Cause(ctx)}
+		}
+	}
+	if o.err != nil && ctx.Err() != nil {
+		o.err = context.Cause(ctx)
+	}
+	return o.res, o.err
 }
 
 // exitCode is 2 for what the user must fix in inputs or config, 1 otherwise.
@@ -91,67 +155,13 @@ func exitCode(err error) int {
 	return 1
 }
 
-// parseFlags gives each input a flag of the same name; a flag wins over the
-// INPUT_ variable the runner sets, which wins over the default.
-func parseFlags(args []string, gh *gha.Env, stderr io.Writer) (func(string) string, error) {
-	fs := flag.NewFlagSet("kamal-ecr", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: kamal-ecr [flags]\n\nGets a Kamal config ready for AWS ECR. In GitHub Actions, flags come from the step's inputs.\n\n")
-		fs.PrintDefaults()
+// flatten lists the errors joined in err.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
 	}
-	set := map[string]*string{}
-	for _, in := range action.InputDefs {
-		v := new(string)
-		set[in.Name] = v
-		if in.Default == "true" || in.Default == "false" {
-			fs.Var((*boolFlag)(v), in.Name, in.Description)
-		} else {
-			fs.Var((*stringFlag)(v), in.Name, in.Description+defaultNote(in.Default))
-		}
-	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kamal-ecr: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return nil, errors.New("usage")
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	return func(name string) string {
-		if given[name] {
-			return *set[name]
-		}
-		if v, ok := gh.Input(name); ok {
-			return v
-		}
-		return action.Defaults(name)
-	}, nil
+	return []error{err}
 }
-
-func defaultNote(d string) string {
-	if d == "" {
-		return ""
-	}
-	return " (default " + d + ")"
-}
-
-type stringFlag string
-
-func (s *stringFlag) String() string     { return string(*s) }
-func (s *stringFlag) Set(v string) error { *s = stringFlag(v); return nil }
-
-// boolFlag lets --dry-run stand alone, and takes --dry-run=false too.
-type boolFlag string
-
-func (b *boolFlag) String() string { return string(*b) }
-func (b *boolFlag) Set(v string) error {
-	*b = boolFlag(strings.ToLower(v))
-	return nil
-}
-func (b *boolFlag) IsBoolFlag() bool { return true }
 
 func firstOf(vals ...string) string {
 	for _, v := range vals {

@@ -95,10 +95,15 @@ func (s *step) summary() string {
 	return string(b)
 }
 
-// outputs parses GITHUB_OUTPUT's name<<delimiter heredocs.
 func (s *step) outputs() map[string]string {
 	s.t.Helper()
-	f, err := os.Open(s.env["GITHUB_OUTPUT"])
+	return readOutputs(s.t, s.env["GITHUB_OUTPUT"])
+}
+
+// readOutputs parses GITHUB_OUTPUT's name<<delimiter heredocs.
+func readOutputs(t *testing.T, path string) map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		return nil
 	}
@@ -109,7 +114,7 @@ func (s *step) outputs() map[string]string {
 	for sc.Scan() {
 		m := head.FindStringSubmatch(sc.Text())
 		if m == nil {
-			s.t.Fatalf("GITHUB_OUTPUT line %q is not a heredoc head", sc.Text())
+			t.Fatalf("GITHUB_OUTPUT line %q is not a heredoc head", sc.Text())
 		}
 		var val []string
 		for sc.Scan() && sc.Text() != m[2] {
@@ -349,7 +354,7 @@ func TestActionCLI(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	for _, want := range []string{"## kamal-ecr (dry run", "would ensure (AWS not asked: no credentials)", "+    options: mode=max,image-manifest=true,oci-mediatypes=true",
+	for _, want := range []string{"## kamal-ecr (dry run", "would create if missing (AWS not asked: no credentials)", "+    options: mode=max,image-manifest=true,oci-mediatypes=true",
 		"accessory-images: {\"db\":\"123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/mysql:8.4\""} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())

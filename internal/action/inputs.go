@@ -4,6 +4,7 @@
 package action
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -40,24 +41,26 @@ var InputDefs = []Input{
 	{"patch-cache", "true", "Fix an existing builder.cache of type registry for ECR"},
 	{"enable-cache", "false", "Add a registry cache (type: registry) when the builder has none"},
 	{"cache-mode", "", "min or max to set the cache mode; empty keeps what the config says"},
-	{"pull-through-cache", "auto", "auto: discover the registry's pull-through cache rules; off; or upstream=prefix lines such as docker.io=docker-hub"},
-	{"images", "", "Extra image references (one per line) to translate into pull-through cache paths"},
-	{"extra-repositories", "", "More repository names (one per line) to ensure with the same settings, e.g. images you build besides the app"},
+	{"pull-through-cache", "auto", "auto: discover the registry's pull-through cache rules; off; or upstream=prefix pairs, one per line or comma-separated, such as docker.io=docker-hub"},
+	{"images", "", "Extra image references, one per line or comma-separated, to translate into pull-through cache paths"},
+	{"extra-repositories", "", "More repository names, one per line or comma-separated, to ensure with the same settings, e.g. images you build besides the app"},
 	{"rewrite-accessories", "false", "Also rewrite accessories' image: lines in the config to their pull-through cache paths"},
 	{"login", "false", "Fetch an ECR token and output registry-username/registry-password (masked) for KAMAL_REGISTRY_PASSWORD"},
 	{"dry-run", "false", "Make no changes anywhere (no AWS writes, no file writes); report the plan"},
 }
 
-// OutputDefs lists every output in action.yml order.
+// OutputDefs lists every output in action.yml order. The README's outputs
+// table says the same, word for word.
 var OutputDefs = []Input{
-	{"registry", "", "ECR registry host"},
-	{"image", "", "Full repository URI of the app image, no tag"},
-	{"cache-image", "", "Full URI of the build-cache repository"},
+	{"registry", "", "the ECR registry host"},
+	{"image", "", "full repository URI of the app image, no tag"},
+	{"cache-image", "", "full URI of the build-cache repository (empty without a registry cache)"},
 	{"repositories", "", `JSON array of {"name","uri","created"}`},
 	{"created", "", "JSON array of repository names created in this run"},
 	{"patched", "", "true when the Kamal config was changed"},
-	{"config-file", "", "Path of the config file it changed, or would change"},
-	{"images", "", "JSON object: each images input to its pull-through path"},
+	{"config-file", "", "the config file that holds the builder's cache options, changed (or that would change in a dry run); else the first file changed"},
+	{"changed-files", "", "JSON array of every config file changed, or that would change in a dry run"},
+	{"images", "", "JSON object: each images input, and the kamal-proxy image when proxy.run names one, to its pull-through path (unchanged when no rule applies)"},
 	{"accessory-images", "", "JSON object: accessory name to its pull-through path"},
 	{"registry-username", "", "ECR login user name (with login)"},
 	{"registry-password", "", "ECR login password, masked (with login)"},
@@ -102,8 +105,8 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 		PatchCache:         p.bool("patch-cache"),
 		EnableCache:        p.bool("enable-cache"),
 		CacheMode:          p.oneOf("cache-mode", "", "min", "max"),
-		Images:             lines(p.str("images")),
-		ExtraRepositories:  lines(p.str("extra-repositories")),
+		Images:             list(p.str("images")),
+		ExtraRepositories:  list(p.str("extra-repositories")),
 		RewriteAccessories: p.bool("rewrite-accessories"),
 		Login:              p.bool("login"),
 		DryRun:             p.bool("dry-run"),
@@ -115,7 +118,7 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 	case "IMMUTABLE":
 		p.fail("image-tag-mutability", "IMMUTABLE breaks Kamal, which moves the latest tag on every deploy; use IMMUTABLE_WITH_EXCLUSION, which keeps latest* mutable")
 	default:
-		p.fail("image-tag-mutability", fmt.Sprintf("%q is not MUTABLE or IMMUTABLE_WITH_EXCLUSION", m))
+		p.fail("image-tag-mutability", fmt.Sprintf("%q is not MUTABLE or IMMUTABLE_WITH_EXCLUSION", p.str("image-tag-mutability")))
 	}
 	switch e := strings.ToUpper(p.str("encryption-type")); e {
 	case "AES256", "KMS":
@@ -124,7 +127,7 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 			p.fail("kms-key", "is set, but encryption-type is AES256: set encryption-type: KMS or remove kms-key")
 		}
 	default:
-		p.fail("encryption-type", fmt.Sprintf("%q is not AES256 or KMS", e))
+		p.fail("encryption-type", fmt.Sprintf("%q is not AES256 or KMS", p.str("encryption-type")))
 	}
 	in.Settings.Tags = p.tags("repository-tags")
 	if in.ConfigFile != "" { // annotations need the path as GitHub shows it
@@ -157,30 +160,29 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 		in.Discover = true
 	case "off", "":
 	default:
-		rules, err := imageref.ParseRules(lines(ptc), "pull-through-cache")
+		rules, err := imageref.ParseRules(list(ptc), "pull-through-cache")
 		if err != nil {
 			p.fail("pull-through-cache", err.Error()+"; or use auto or off")
 		}
 		in.Rules = rules
 	}
-	return in, p.err
+	return in, errors.Join(p.errs...)
 }
 
+// inputParser collects every bad input, so that one run reports them all.
 type inputParser struct {
 	lookup func(string) string
-	err    error
+	errs   []error
 }
 
 func (p *inputParser) fail(name, msg string) {
-	if p.err == nil {
-		p.err = &InputError{Input: name, Msg: msg}
-	}
+	p.errs = append(p.errs, &InputError{Input: name, Msg: msg})
 }
 
 func (p *inputParser) str(name string) string { return strings.TrimSpace(p.lookup(name)) }
 
 func (p *inputParser) bool(name string) bool {
-	switch v := strings.ToLower(p.str(name)); v {
+	switch v := p.str(name); strings.ToLower(v) {
 	case "true":
 		return true
 	case "false":
@@ -201,10 +203,10 @@ func (p *inputParser) int(name string, lo, hi int) int {
 }
 
 func (p *inputParser) oneOf(name string, allowed ...string) string {
-	v := strings.ToLower(p.str(name))
+	v := p.str(name)
 	for _, a := range allowed {
-		if v == a {
-			return v
+		if strings.ToLower(v) == a {
+			return a
 		}
 	}
 	p.fail(name, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed[1:], ", ")))
@@ -214,19 +216,14 @@ func (p *inputParser) oneOf(name string, allowed ...string) string {
 // tags reads key=value pairs, one per line or comma-separated.
 func (p *inputParser) tags(name string) []types.Tag {
 	var out []types.Tag
-	for _, l := range lines(p.str(name)) {
-		for _, kv := range strings.Split(l, ",") {
-			if kv = strings.TrimSpace(kv); kv == "" {
-				continue
-			}
-			k, v, ok := strings.Cut(kv, "=")
-			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-			if !ok || k == "" || len(k) > 128 || len(v) > 256 {
-				p.fail(name, fmt.Sprintf("%q is not key=value (key 1-128 characters, value up to 256)", kv))
-				return nil
-			}
-			out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(v)})
+	for _, kv := range list(p.str(name)) {
+		k, v, ok := strings.Cut(kv, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || len(k) > 128 || len(v) > 256 {
+			p.fail(name, fmt.Sprintf("%q is not key=value (key 1-128 characters, value up to 256)", kv))
+			continue
 		}
+		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(v)})
 	}
 	if len(out) > 50 {
 		p.fail(name, fmt.Sprintf("has %d tags; ECR allows 50", len(out)))
@@ -234,12 +231,18 @@ func (p *inputParser) tags(name string) []types.Tag {
 	return out
 }
 
-// lines splits a multi-line input, dropping blanks and # comments.
-func lines(s string) []string {
+// list splits a list input the same way for every list: items one per line
+// or separated by commas, blanks and # comment lines dropped.
+func list(s string) []string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			out = append(out, l)
+		if l = strings.TrimSpace(l); l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		for _, item := range strings.Split(l, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
 		}
 	}
 	return out

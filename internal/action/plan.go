@@ -3,6 +3,7 @@ package action
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
@@ -20,7 +21,29 @@ type Plan struct {
 	CacheEdit  *kamal.Edit
 	Sources    []Source
 	Findings   []*kamal.Finding
+	Changes    []Change
 	cacheShare bool // the cache image is a tag in the app repository
+}
+
+// Change is a note about one edit of the config, said only once the edit is
+// written, or, in a dry run, as what would change.
+type Change struct {
+	Pos         kamal.Pos
+	Done, Would string
+}
+
+// ChangeNotes are the notices for the edits: dry says whether they were
+// only planned.
+func (p *Plan) ChangeNotes(dry bool) []*kamal.Finding {
+	var out []*kamal.Finding
+	for _, c := range p.Changes {
+		msg := c.Done
+		if dry {
+			msg = c.Would
+		}
+		out = append(out, &kamal.Finding{Pos: c.Pos, Severity: kamal.Notice, Msg: msg})
+	}
+	return out
 }
 
 // Source is an image reference to translate, and where it came from.
@@ -106,11 +129,14 @@ func (p *Plan) cacheNotes(in Inputs, cfg *kamal.Config) {
 		p.note(kamal.Warning, cfg.Cache.Pos, "builder.cache.options lacks image-manifest=true,oci-mediatypes=true, so older BuildKit writes a cache ECR rejects", "set patch-cache: true")
 	}
 	if e := p.CacheEdit; e != nil {
-		msg := fmt.Sprintf("%s set to %s so BuildKit writes a cache manifest ECR accepts", e.Key, e.Want)
+		const why = "so BuildKit writes a cache manifest ECR accepts"
+		c := Change{Pos: kamal.Pos{File: e.File, Line: e.Line},
+			Done: fmt.Sprintf("%s set to %s %s", e.Key, e.Want, why), Would: fmt.Sprintf("%s would be set to %s %s", e.Key, e.Want, why)}
 		if e.Old != "" {
-			msg = fmt.Sprintf("%s changed from %s to %s so BuildKit writes a cache manifest ECR accepts", e.Key, e.Old, e.Want)
+			c.Done = fmt.Sprintf("%s changed from %s to %s %s", e.Key, e.Old, e.Want, why)
+			c.Would = fmt.Sprintf("%s would change from %s to %s %s", e.Key, e.Old, e.Want, why)
 		}
-		p.note(kamal.Notice, kamal.Pos{File: e.File, Line: e.Line}, msg, "")
+		p.Changes = append(p.Changes, c)
 	}
 }
 
@@ -146,7 +172,9 @@ type Translation struct {
 }
 
 // Translate maps every source through the rules and plans accessory rewrites.
-func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule) ([]Translation, []*kamal.Edit, error) {
+// Without known rules (they could not be read) nothing is translated, and
+// no source is said to lack a rule.
+func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, known bool) ([]Translation, []*kamal.Edit, error) {
 	tr := imageref.NewTranslator(p.Host.Name, rules)
 	var out []Translation
 	var edits []*kamal.Edit
@@ -161,6 +189,11 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule) ([
 			errs = append(errs, f)
 			continue
 		}
+		if !known && res.Status == imageref.Unchanged {
+			res.Note = "not translated: the pull-through cache rules were not read"
+			out = append(out, Translation{Source: s, Result: res})
+			continue
+		}
 		out = append(out, Translation{Source: s, Result: res})
 		if res.Warning != "" {
 			p.note(kamal.Warning, s.Pos, fmt.Sprintf("%s %s: %s", s.From, s.Name, res.Warning), "")
@@ -173,10 +206,12 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule) ([
 		}
 		key := "accessories." + s.Name + ".image"
 		what := fmt.Sprintf("%s %s pulls through the cache as %s", key, s.Ref, res.Output)
-		done := fmt.Sprintf("%s rewritten from %s to its pull-through path %s", key, s.Ref, res.Output)
+		c := Change{Pos: s.Pos, Done: fmt.Sprintf("%s rewritten from %s to its pull-through path %s", key, s.Ref, res.Output),
+			Would: fmt.Sprintf("%s would be rewritten from %s to its pull-through path %s", key, s.Ref, res.Output)}
 		if res.Status == imageref.Corrected {
 			what = fmt.Sprintf("%s %s is a wrong pull-through path (%s): use %s", key, s.Ref, res.Note, res.Output)
-			done = fmt.Sprintf("%s corrected from %s to %s: %s", key, s.Ref, res.Output, res.Note)
+			c.Done = fmt.Sprintf("%s corrected from %s to %s: %s", key, s.Ref, res.Output, res.Note)
+			c.Would = fmt.Sprintf("%s would be corrected from %s to %s: %s", key, s.Ref, res.Output, res.Note)
 		}
 		if !in.RewriteAccessories {
 			sev := kamal.Notice
@@ -196,13 +231,15 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule) ([
 			continue
 		}
 		edits = append(edits, e)
-		p.note(kamal.Notice, s.Pos, done, "")
+		p.Changes = append(p.Changes, c)
 	}
 	return out, edits, errors.Join(errs...)
 }
 
-// ruleSet converts ECR's rules for the translator.
-func ruleSet(rules []registry.Rule) []imageref.Rule {
+// ruleSet converts ECR's rules for the translator. A rule whose prefix or
+// upstream is not a valid repository path would write a broken reference
+// into the config and the outputs: it is left out, with a warning.
+func ruleSet(rules []registry.Rule, p *Plan) []imageref.Rule {
 	out := make([]imageref.Rule, 0, len(rules))
 	for _, r := range rules {
 		up := r.UpstreamURL
@@ -216,10 +253,19 @@ func ruleSet(rules []registry.Rule) []imageref.Rule {
 		if prefix == "ROOT" {
 			prefix = ""
 		}
+		if prefix != "" && !validPrefix.MatchString(prefix) || !validUpstream.MatchString(up) {
+			p.note(kamal.Warning, kamal.Pos{}, fmt.Sprintf("pull-through cache rule %q (upstream %q) is not a valid repository path; it was ignored", r.Prefix, up), "fix or delete the rule in ECR")
+			continue
+		}
 		out = append(out, imageref.Rule{Upstream: imageref.NormalizeUpstream(up), Prefix: prefix, Source: "rule " + r.Prefix})
 	}
 	return out
 }
+
+var (
+	validPrefix   = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+	validUpstream = regexp.MustCompile(`^[a-z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9._/-]+)?$`)
+)
 
 // needed returns a value the action cannot do without, or an error at its line.
 func needed(v kamal.Value, key, fix string) (string, error) {

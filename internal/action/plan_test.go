@@ -127,7 +127,7 @@ func TestPlanTranslate(t *testing.T) {
 		t.Fatal(err)
 	}
 	rules := []imageref.Rule{{Upstream: "docker.io", Prefix: "hub"}, {Upstream: "ghcr.io", Prefix: "gh"}}
-	got, edits, err := p.Translate(in, c, rules)
+	got, edits, err := p.Translate(in, c, rules, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,11 +159,15 @@ func TestPlanTranslate(t *testing.T) {
 }
 
 func TestRuleSet(t *testing.T) {
+	p := &Plan{}
 	got := ruleSet([]registry.Rule{
 		{Prefix: "docker-hub", UpstreamURL: "registry-1.docker.io", UpstreamRegistry: "docker-hub"},
 		{Prefix: "central", UpstreamURL: "210987654321.dkr.ecr.eu-west-1.amazonaws.com", UpstreamRegistry: "ecr", UpstreamPrefix: "team"},
 		{Prefix: "ROOT", UpstreamURL: "210987654321.dkr.ecr.eu-west-1.amazonaws.com", UpstreamRegistry: "ecr", UpstreamPrefix: "ROOT"},
-	})
+		{Prefix: "evil\nprefix", UpstreamURL: "registry-1.docker.io", UpstreamRegistry: "docker-hub"},
+		{Prefix: "Upper", UpstreamURL: "quay.io", UpstreamRegistry: "quay"},
+		{Prefix: "odd-upstream", UpstreamURL: "quay.io\nx", UpstreamRegistry: "quay"},
+	}, p)
 	want := []imageref.Rule{
 		{Upstream: "docker.io", Prefix: "docker-hub", Source: "rule docker-hub"},
 		{Upstream: "210987654321.dkr.ecr.eu-west-1.amazonaws.com/team", Prefix: "central", Source: "rule central"},
@@ -171,6 +175,9 @@ func TestRuleSet(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("ruleSet = %+v", got)
+	}
+	if len(p.Findings) != 3 || !strings.Contains(p.Findings[0].Msg, `pull-through cache rule "evil\nprefix"`) {
+		t.Errorf("warnings = %v", p.Findings)
 	}
 }
 

@@ -45,11 +45,19 @@ func Outputs(r *Result) []gha.Output {
 		{Name: "created", Value: jsonText(created)},
 		{Name: "patched", Value: fmt.Sprint(r.Patched)},
 		{Name: "config-file", Value: r.ConfigFile},
+		{Name: "changed-files", Value: jsonText(orEmpty(r.ChangedFiles))},
 		{Name: "images", Value: jsonText(images)},
 		{Name: "accessory-images", Value: jsonText(accessories)},
 		{Name: "registry-username", Value: r.Username},
 		{Name: "registry-password", Value: r.Password, Secret: true},
 	}
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func jsonText(v any) string {
@@ -114,7 +122,9 @@ func flatten(err error) []error {
 	return out
 }
 
-// Summary is the job summary in GitHub-flavoured Markdown.
+// Summary is the job summary in GitHub-flavoured Markdown. Every value from
+// the config, the environment or AWS is escaped, so none renders as HTML,
+// a link or table structure.
 func Summary(r *Result, err error) string {
 	var b strings.Builder
 	b.WriteString("## kamal-ecr")
@@ -123,19 +133,24 @@ func Summary(r *Result, err error) string {
 	}
 	b.WriteString("\n\n")
 	if r.Registry != "" {
-		fmt.Fprintf(&b, "Registry `%s` (from %s).\n\n", r.Registry, r.RegistryFrom)
+		fmt.Fprintf(&b, "Registry %s (from %s).\n\n", code(r.Registry), text(r.RegistryFrom))
 	}
 	if err != nil {
-		b.WriteString("**Failed.** The Kamal config was not changed.\n\n")
+		if r.Unrestored != "" {
+			fmt.Fprintf(&b, "**Failed.** %s may have been changed: putting it back failed.\n\n", code(r.Unrestored))
+		} else {
+			b.WriteString("**Failed.** The Kamal config was not changed.\n\n")
+		}
 		for _, e := range flatten(err) {
-			fmt.Fprintf(&b, "- :x: %s\n", md(e.Error()))
+			fmt.Fprintf(&b, "- :x: %s\n", text(e.Error()))
 		}
 		b.WriteString("\n")
 	}
 	if len(r.Repos) > 0 {
 		b.WriteString("### Repositories\n\n| Repository | Role | Status | Tag mutability | Scan on push | Encryption | Lifecycle policy |\n|---|---|---|---|---|---|---|\n")
 		for _, s := range r.Repos {
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %v | %s | %s |\n", s.URI, s.Role, repoStatus(r, s), mutability(s), s.ScanOnPush, s.Encryption, policy(s))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", cell(s.URI), text(s.Role), text(repoStatus(r, s, err)),
+				orDash(text(mutability(s))), orDash(scan(s)), orDash(text(string(s.Encryption))), text(policy(r, s, err)))
 		}
 		b.WriteString("\n")
 	}
@@ -144,24 +159,38 @@ func Summary(r *Result, err error) string {
 		if !r.Patched {
 			verb = "Would patch"
 		}
-		fmt.Fprintf(&b, "### Kamal config\n\n%s `%s`:\n\n```diff\n%s```\n\n", verb, r.ConfigFile, r.Diff)
+		if err != nil {
+			verb = "Planned, not written:"
+		}
+		names := make([]string, len(r.ChangedFiles))
+		for i, f := range r.ChangedFiles {
+			names[i] = code(f)
+		}
+		fence := fenceFor(r.Diff)
+		fmt.Fprintf(&b, "### Kamal config\n\n%s %s:\n\n%sdiff\n%s%s\n\n", verb, strings.Join(names, " and "), fence, r.Diff, fence)
 	}
 	if len(r.Translations) > 0 {
-		fmt.Fprintf(&b, "### Images through the pull-through cache\n\nRules from %s.\n\n| Source | Reference | Pull through | Status |\n|---|---|---|---|\n", r.RulesFrom)
+		b.WriteString("### Images through the pull-through cache\n\n")
+		if r.RulesFrom != "" {
+			fmt.Fprintf(&b, "Rules from %s.\n\n", text(r.RulesFrom))
+		} else {
+			b.WriteString("The pull-through cache rules were not read, so no image was translated (see the notes).\n\n")
+		}
+		b.WriteString("| Source | Reference | Pull through | Status |\n|---|---|---|---|\n")
 		for _, t := range r.Translations {
-			src := t.From
+			src := text(t.From)
 			if t.From == "accessory" {
-				src = "accessory `" + t.Name + "`"
+				src = "accessory " + cell(t.Name)
 			}
 			status := string(t.Status)
 			if t.Note != "" {
 				status += ": " + t.Note
 			}
-			out := "`" + t.Output + "`"
+			out := cell(t.Output)
 			if t.Status == imageref.Unchanged {
 				out = "(as is)"
 			}
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", src, t.Ref, out, md(status))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", src, cell(t.Ref), out, text(status))
 		}
 		b.WriteString("\n")
 	}
@@ -170,33 +199,45 @@ func Summary(r *Result, err error) string {
 		for _, f := range r.Findings {
 			where := ""
 			if f.Pos.File != "" {
-				where = "`" + f.Pos.String() + "` "
+				where = code(f.Pos.String()) + " "
 			}
 			fix := ""
 			if f.Fix != "" {
-				fix = " Fix: " + md(f.Fix) + "."
+				fix = " Fix: " + text(f.Fix) + "."
 			}
-			fmt.Fprintf(&b, "- **%s** %s%s.%s\n", f.Severity, where, md(f.Msg), fix)
+			fmt.Fprintf(&b, "- **%s** %s%s.%s\n", f.Severity, where, text(f.Msg), fix)
 		}
 		b.WriteString("\n")
 	}
 	return b.String()
 }
 
-func repoStatus(r *Result, s registry.Status) string {
+// repoStatus says what happened to a repository, and only that.
+func repoStatus(r *Result, s registry.Status, err error) string {
 	switch {
+	case s.Err != nil:
+		return "failed: " + s.Err.Error()
 	case s.Created:
 		return "created"
+	case !r.Checked && r.DryRun && r.CreateRepositories:
+		return "would create if missing (AWS not asked: no credentials)"
 	case !r.Checked && r.DryRun:
-		return "would ensure (AWS not asked: no credentials)"
-	case !r.Checked:
+		return "not checked (AWS not asked: no credentials)"
+	case !s.Checked:
 		return "not checked"
-	case s.Missing && r.DryRun:
+	case s.Missing && r.DryRun && r.CreateRepositories:
 		return "would create"
 	case s.Missing:
 		return "missing"
 	}
 	return "exists"
+}
+
+func scan(s registry.Status) string {
+	if !s.Checked && !s.Created && s.Mutability == "" {
+		return ""
+	}
+	return fmt.Sprint(s.ScanOnPush)
 }
 
 func mutability(s registry.Status) string {
@@ -207,59 +248,78 @@ func mutability(s registry.Status) string {
 	return m
 }
 
-func policy(s registry.Status) string {
+func policy(r *Result, s registry.Status, err error) string {
 	if s.LifecycleDays == 0 {
 		return "none"
 	}
-	return fmt.Sprintf("expire untagged after %d days: %s", s.LifecycleDays, s.Policy)
+	state := string(s.Policy)
+	switch {
+	case s.PolicyErr != nil:
+		state = "failed: " + s.PolicyErr.Error()
+	case s.Policy == registry.PolicyNone:
+		state = "not checked"
+	}
+	return fmt.Sprintf("expire untagged after %d days: %s", s.LifecycleDays, state)
 }
 
-// md keeps a message from breaking a table row.
-func md(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
-// diff shows each edit as a unified diff hunk of the lines it touches.
-func diff(cfg *kamal.Config, edits []*kamal.Edit) string {
+// text escapes a value for Markdown prose or a table cell: HTML, emphasis,
+// links, table pipes and line breaks all stay literal.
+func text(s string) string {
 	var b strings.Builder
-	header := ""
-	for _, e := range edits {
-		var src []byte
-		for _, f := range cfg.Files {
-			if f.Path == e.File {
-				src = f.Src
-			}
-		}
-		ls := bytes.LastIndexByte(src[:e.Start], '\n') + 1
-		le := ls
-		if !(e.Start == e.End && e.Start == ls) {
-			le = len(src)
-			if i := bytes.IndexByte(src[e.End:], '\n'); i >= 0 {
-				le = e.End + i + 1
-			}
-		}
-		old := splitLines(string(src[ls:le]))
-		repl := splitLines(string(src[ls:e.Start]) + e.Text + string(src[e.End:le]))
-		line := 1 + bytes.Count(src[:ls], []byte("\n"))
-		if header != e.File {
-			header = e.File
-			fmt.Fprintf(&b, "--- %s\n+++ %s\n", e.File, e.File)
-		}
-		fmt.Fprintf(&b, "@@ -%d,%d +%d,%d @@\n", line, len(old), line, len(repl))
-		for _, l := range old {
-			b.WriteString("-" + l + "\n")
-		}
-		for _, l := range repl {
-			b.WriteString("+" + l + "\n")
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '\n', '\r':
+			b.WriteByte(' ')
+		case '\\', '`', '*', '_', '[', ']', '|', '~': // with [ ] escaped, no link can form
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
 		}
 	}
 	return b.String()
 }
 
-func splitLines(s string) []string {
-	if s == "" {
-		return nil
+// code is a value as inline code in prose: HTML in a code span is shown as
+// it is; a fence longer than any backtick run inside keeps it closed.
+func code(s string) string {
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	fence := strings.Repeat("`", longestRun(s, '`')+1)
+	pad := ""
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		pad = " "
 	}
-	s = strings.TrimSuffix(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
-	return strings.Split(s, "\n")
+	return fence + pad + s + pad + fence
+}
+
+// cell is code inside a table cell, where a pipe would end the cell.
+func cell(s string) string { return strings.ReplaceAll(code(s), "|", `\|`) }
+
+// fenceFor is a code fence that the text inside cannot close.
+func fenceFor(s string) string { return strings.Repeat("`", max(3, longestRun(s, '`')+1)) }
+
+func longestRun(s string, c byte) int {
+	best, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			run++
+			best = max(best, run)
+		} else {
+			run = 0
+		}
+	}
+	return best
 }

@@ -31,7 +31,11 @@ type Result struct {
 	Repos        []registry.Status
 	Checked      bool // AWS was asked about the repositories
 	Rules        []imageref.Rule
-	RulesFrom    string
+	RulesFrom    string // where the rules came from; "" when they were not read
+	ChangedFiles []string
+	Unrestored   string // a file written before a later write failed, and not put back
+	// CreateRepositories is the input: a dry run may say "would create".
+	CreateRepositories bool
 	Translations []Translation
 	Edits        []*kamal.Edit
 	Diff         string
@@ -44,8 +48,8 @@ type Result struct {
 
 // Run does the whole job. It always returns a Result with what it found,
 // and writes the config only after everything else has succeeded.
-func Run(ctx context.Context, d Deps, in Inputs) (*Result, error) {
-	res := &Result{DryRun: in.DryRun}
+func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
+	res = &Result{DryRun: in.DryRun, CreateRepositories: in.CreateRepositories}
 	cfg, err := kamal.Load(d.ReadFile, d.Getenv, in.ConfigFile, in.Destination)
 	if err != nil {
 		return res, err
@@ -83,14 +87,19 @@ func Run(ctx context.Context, d Deps, in Inputs) (*Result, error) {
 	if plan.CacheRepo != "" {
 		res.CacheImage = host.URI(plan.CacheRepo)
 	}
-	defer func() { res.Findings = append(res.Findings, plan.Findings...) }()
+	defer func() {
+		res.Findings = append(res.Findings, plan.Findings...)
+		if err == nil && (res.Patched || in.DryRun) { // edits are reported once they happened
+			res.Findings = append(res.Findings, plan.ChangeNotes(in.DryRun)...)
+		}
+	}()
 
-	rules, err := act(ctx, d, in, plan, clients, res)
+	rules, known, err := act(ctx, d, in, plan, clients, res)
 	if err != nil {
 		return res, err
 	}
 	res.Rules = rules
-	translations, rewrites, err := plan.Translate(in, cfg, rules)
+	translations, rewrites, err := plan.Translate(in, cfg, rules, known)
 	res.Translations = translations
 	if err != nil {
 		return res, err
@@ -108,10 +117,18 @@ func Run(ctx context.Context, d Deps, in Inputs) (*Result, error) {
 		return res, fmt.Errorf("internal error, config left unchanged: %w", err)
 	}
 	res.Edits = edits
-	res.ConfigFile = edits[0].File
-	res.Diff = diff(cfg, edits)
+	res.ConfigFile = edits[0].File // the cache edit's file when there is one
+	res.Diff = diff(cfg, files)
+	for _, f := range cfg.Files {
+		if _, ok := files[f.Path]; ok {
+			res.ChangedFiles = append(res.ChangedFiles, f.Path)
+		}
+	}
 	if in.DryRun {
 		return res, nil
+	}
+	if err := context.Cause(ctx); err != nil && ctx.Err() != nil { // stopped: write nothing
+		return res, err
 	}
 	var written []*kamal.File
 	for _, f := range cfg.Files { // base first, so the order is stable
@@ -122,6 +139,7 @@ func Run(ctx context.Context, d Deps, in Inputs) (*Result, error) {
 		if err := d.WriteFile(f.Path, b); err != nil {
 			for _, w := range written { // all or nothing: put back what was written
 				if rerr := d.WriteFile(w.Path, w.Src); rerr != nil {
+					res.Unrestored = w.Path
 					return res, fmt.Errorf("write %s: %w; restoring %s also failed: %v", f.Path, err, w.Path, rerr)
 				}
 			}
@@ -218,22 +236,25 @@ func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config,
 }
 
 // act runs the AWS side: ensure (or inspect) the repositories, read the
-// pull-through rules and fetch the login token, all at once.
-func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.Clients, res *Result) ([]imageref.Rule, error) {
-	rules := in.Rules
-	res.RulesFrom = "pull-through-cache input"
-	if in.Discover {
-		res.RulesFrom = "DescribePullThroughCacheRules"
-	} else if len(rules) == 0 {
-		res.RulesFrom = "off"
+// pull-through rules and fetch the login token, all at once. known says
+// whether the rules are what the registry has (or what the input gave).
+func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.Clients, res *Result) (rules []imageref.Rule, known bool, err error) {
+	rules = in.Rules
+	switch {
+	case in.Discover:
+		res.RulesFrom = "the registry's rules (DescribePullThroughCacheRules)"
+	case len(rules) > 0:
+		res.RulesFrom = "the pull-through-cache input"
 	}
 	reach := clients != nil && (!in.DryRun || clients.HasCredentials)
 	if !reach {
 		res.Repos = planned(plan, in)
 		if in.Discover {
-			res.RulesFrom = "not read (no AWS credentials in a dry run)"
+			res.RulesFrom = ""
+			plan.note(kamal.Notice, kamal.Pos{}, "the pull-through cache rules were not read: a dry run without AWS credentials asks AWS nothing",
+				"give the rules with pull-through-cache (such as docker.io=docker-hub), or run with AWS credentials")
 		}
-		return rules, nil
+		return rules, !in.Discover, missingRepos(in, res.Repos)
 	}
 	res.Checked = true
 	e := &registry.Ensurer{API: clients.ECR, Host: plan.Host, Settings: in.Settings}
@@ -259,12 +280,13 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 		})
 	}
 	wg.Wait()
+	known = true
 	if in.Discover && rulesErr == nil {
-		rules = ruleSet(found)
+		rules = ruleSet(found, plan)
 	}
 	if rulesErr != nil {
-		plan.note(kamal.Warning, kamal.Pos{}, "pull-through cache rules not read, so no image was translated: "+rulesErr.Error(),
-			"grant ecr:DescribePullThroughCacheRules, list the rules in pull-through-cache, or set it to off")
+		res.RulesFrom, known = "", false
+		plan.note(kamal.Warning, kamal.Pos{}, "the pull-through cache rules were not read, so no image was translated: "+rulesErr.Error(), rulesFix(rulesErr))
 	}
 	for _, s := range res.Repos {
 		if s.Policy == registry.PolicyKept {
@@ -272,14 +294,41 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 				"make sure it expires untagged images, or set cache-lifecycle-days: 0 to silence this")
 		}
 	}
-	if !in.CreateRepositories && !in.DryRun {
-		for _, s := range res.Repos {
-			if s.Missing {
-				plan.note(kamal.Warning, kamal.Pos{}, fmt.Sprintf("ECR repository %s does not exist, so Kamal's push will fail", s.Name), "create it, or set create-repositories: true")
-			}
+	if ensureErr == nil {
+		ensureErr = missingRepos(in, res.Repos)
+	}
+	return rules, known, errors.Join(ensureErr, loginErr)
+}
+
+// missingRepos fails for repositories that do not exist and may not be
+// created: Kamal's push would fail. A dry run predicts the same.
+func missingRepos(in Inputs, repos []registry.Status) error {
+	if in.CreateRepositories {
+		return nil
+	}
+	var errs []error
+	for _, s := range repos {
+		if s.Missing {
+			errs = append(errs, fmt.Errorf("ECR repository %s does not exist and create-repositories is false, so Kamal's push would fail: create it, or set create-repositories: true", s.Name))
 		}
 	}
-	return rules, errors.Join(ensureErr, loginErr)
+	return errors.Join(errs...)
+}
+
+// rulesFix says what to do about rules that could not be read, by cause:
+// only a refusal is about IAM.
+func rulesFix(err error) string {
+	var denied *registry.AccessDeniedError
+	var creds *registry.CredentialsError
+	switch {
+	case errors.As(err, &denied):
+		return "grant ecr:DescribePullThroughCacheRules, list the rules in pull-through-cache, or set it to off"
+	case errors.As(err, &creds):
+		return "give the step AWS credentials, or list the rules in pull-through-cache"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "the run was stopped or timed out before the rules arrived; run it again, or list the rules in pull-through-cache"
+	}
+	return "check that the runner reaches the ECR endpoint (DNS, network, AWS_ENDPOINT_URL_ECR), or list the rules in pull-through-cache"
 }
 
 // planned is the repositories' status when AWS is not asked.

@@ -14,8 +14,12 @@ import (
 	githubactions "github.com/sethvargo/go-githubactions"
 )
 
-// maxSummary is the runner's limit for one step's summary.
-const maxSummary = 1 << 20
+// maxSummary is the runner's limit for one step's summary; maxGroup keeps
+// the log readable (the whole summary is in the job summary).
+const (
+	maxSummary = 1 << 20
+	maxGroup   = 64 << 10
+)
 
 // Env is the runner's side of one step.
 type Env struct {
@@ -109,6 +113,7 @@ func (e *Env) Annotate(a Annotation) {
 // Group writes text into a collapsible group of the step's log. The text
 // quotes config values, so the runner is told not to read commands in it.
 func (e *Env) Group(title, text string) {
+	text = Cut(text, maxGroup, "the log shows the first 64 KiB; the job summary has the rest")
 	e.act.Group(title)
 	token := "kamal-ecr-" + rand.Text()
 	fmt.Fprintf(e.stdout, "::stop-commands::%s\n%s\n::%s::\n", token, strings.TrimSuffix(text, "\n"), token)
@@ -153,11 +158,46 @@ func (e *Env) Summary(markdown string) error {
 	if path == "" {
 		return nil
 	}
-	if len(markdown) > maxSummary {
-		const cut = "\n\n_(summary cut at the runner's 1 MiB limit)_\n"
-		markdown = strings.ToValidUTF8(markdown[:maxSummary-len(cut)], "") + cut
+	return appendFile(path, Cut(markdown, maxSummary, "summary cut at the runner's 1 MiB limit"))
+}
+
+// Cut shortens Markdown to at most limit bytes at a line break, closes a
+// code fence left open, and says why it was cut.
+func Cut(markdown string, limit int, why string) string {
+	if len(markdown) <= limit {
+		return markdown
 	}
-	return appendFile(path, markdown)
+	note := "\n_(" + why + ")_\n"
+	budget := limit - len(note) - 16 // room for a closing fence
+	head := markdown[:max(budget, 0)]
+	if i := strings.LastIndexByte(head, '\n'); i >= 0 {
+		head = head[:i+1]
+	} else {
+		head = strings.ToValidUTF8(head, "") + "\n"
+	}
+	if fence := openFence(head); fence != "" {
+		head += fence + "\n"
+	}
+	return head + note
+}
+
+// openFence is the fence of a code block still open at the end of s.
+func openFence(s string) string {
+	open := ""
+	for line := range strings.Lines(s) {
+		t := strings.TrimRight(strings.TrimLeft(line, " "), "\r\n")
+		if !strings.HasPrefix(t, "```") && !strings.HasPrefix(t, "~~~") {
+			continue
+		}
+		marks := t[:len(t)-len(strings.TrimLeft(t, t[:1]))]
+		switch {
+		case open == "":
+			open = marks
+		case marks[0] == open[0] && len(marks) >= len(open) && strings.TrimSpace(t[len(marks):]) == "":
+			open = ""
+		}
+	}
+	return open
 }
 
 func appendFile(path, s string) error {

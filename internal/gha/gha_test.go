@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -80,5 +81,24 @@ func TestGroupStopsCommands(t *testing.T) {
 	m := re.FindStringSubmatch(stdout.String())
 	if m == nil || m[1] != m[2] {
 		t.Errorf("log = %q", stdout.String())
+	}
+}
+
+func TestCut(t *testing.T) {
+	diff := "## kamal-ecr\n\n````diff\n" + strings.Repeat("+x: "+strings.Repeat("a", 100)+"\n", 200) + "````\n\n### Notes\n"
+	got := Cut(diff, 4096, "cut here")
+	if len(got) > 4096 || !strings.HasSuffix(got, "````\n\n_(cut here)_\n") {
+		t.Errorf("cut to %d bytes, ends %q", len(got), got[len(got)-40:])
+	}
+	if openFence(got) != "" {
+		t.Error("a fence is left open")
+	}
+	if s := "short\n"; Cut(s, 100, "x") != s {
+		t.Error("cut a short text")
+	}
+	// One long line: cut inside it, still valid UTF-8.
+	long := strings.Repeat("é", 3000)
+	if got := Cut(long, 1000, "cut"); len(got) > 1000 || !utf8.ValidString(got) {
+		t.Errorf("%d bytes, valid %v", len(got), utf8.ValidString(got))
 	}
 }

@@ -6,15 +6,24 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 )
 
 // MaxAttempts lets a call survive seven throttling answers in a row.
-const MaxAttempts = 8
+// AttemptTimeout bounds each attempt, so an endpoint that accepts the
+// connection and never answers fails a call, retries included, in
+// MaxAttempts*AttemptTimeout + (MaxAttempts-1)*MaxBackoff: under two minutes.
+const (
+	MaxAttempts    = 8
+	AttemptTimeout = 10 * time.Second
+	MaxBackoff     = 5 * time.Second
+)
 
 // Clients are the AWS API clients the action uses.
 type Clients struct {
@@ -27,7 +36,8 @@ type Clients struct {
 
 // ClientOptions tune the clients; the zero value is what production uses.
 type ClientOptions struct {
-	Backoff retry.BackoffDelayer // nil: the SDK's jittered exponential backoff
+	Backoff        retry.BackoffDelayer // nil: the SDK's jittered exponential backoff
+	AttemptTimeout time.Duration        // 0: AttemptTimeout
 }
 
 // NewClients builds ECR and STS clients for region from the variables getenv
@@ -39,13 +49,21 @@ func NewClients(ctx context.Context, getenv func(string) string, region string, 
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(so *retry.StandardOptions) {
 				so.MaxAttempts = MaxAttempts
-				so.MaxBackoff = 5 * time.Second
+				so.MaxBackoff = MaxBackoff
 				if o.Backoff != nil {
 					so.Backoff = o.Backoff
 				}
 			})
 		}),
 	}
+	attempt := o.AttemptTimeout
+	if attempt == 0 {
+		attempt = AttemptTimeout
+	}
+	opts = append(opts,
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(attempt)),
+		config.WithLogger(logging.Nop{}), // the SDK's own warnings (such as the IMDSv1 fallback) are not the user's business
+	)
 	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
 	if id != "" && secret != "" {
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))))

@@ -57,13 +57,16 @@ const (
 type Status struct {
 	Repo
 	URI        string
-	Created    bool // created by this run
-	Missing    bool // dry run: does not exist yet
+	Checked    bool  // AWS answered about this repository
+	Err        error // the call about this repository failed
+	Created    bool  // created by this run
+	Missing    bool  // does not exist (dry run, or not to be created)
 	Mutability types.ImageTagMutability
 	Filters    []string
 	ScanOnPush bool
 	Encryption types.EncryptionType
 	Policy     Policy
+	PolicyErr  error // reading or putting the lifecycle policy failed
 }
 
 // ImmutableError is a repository whose tag rules break Kamal's deploys.
@@ -99,8 +102,12 @@ func (e *Ensurer) Ensure(ctx context.Context, repos []Repo) ([]Status, error) {
 	err = e.each(ctx, len(repos), func(ctx context.Context, i int) error {
 		created, err := e.create(ctx, repos[i])
 		if err != nil {
+			if ctx.Err() == nil { // a call cancelled because a sibling failed was never answered
+				out[i].Err = err
+			}
 			return err
 		}
+		out[i].Checked = true
 		if created == nil {
 			mu.Lock()
 			existing = append(existing, i)
@@ -179,7 +186,11 @@ func (e *Ensurer) describe(ctx context.Context, out []Status, idx []int) error {
 		}
 		res, err := e.API.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RegistryId: aws.String(e.Host.Account), RepositoryNames: names})
 		if err != nil {
-			return explain(err, "DescribeRepositories", e.Host.ARN(names[0]))
+			err = explain(err, "DescribeRepositories", e.Host.ARN(names[0]))
+			for _, i := range chunk {
+				out[i].Err = err
+			}
+			return err
 		}
 		for _, r := range res.Repositories {
 			if i, ok := byName[aws.ToString(r.RepositoryName)]; ok {
@@ -209,6 +220,9 @@ func (e *Ensurer) record(s *Status, r types.Repository) {
 func (e *Ensurer) lifecycle(ctx context.Context, s *Status) error {
 	if !s.Created {
 		p, err := e.currentPolicy(ctx, s)
+		if err != nil && ctx.Err() == nil {
+			s.PolicyErr = err
+		}
 		if err != nil || p != PolicyNone {
 			s.Policy = p
 			return err
@@ -217,7 +231,11 @@ func (e *Ensurer) lifecycle(ctx context.Context, s *Status) error {
 	_, err := e.API.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RegistryId: aws.String(e.Host.Account), RepositoryName: aws.String(s.Name),
 		LifecyclePolicyText: aws.String(LifecyclePolicy(s.LifecycleDays))})
 	if err != nil {
-		return explain(err, "PutLifecyclePolicy", e.Host.ARN(s.Name))
+		err = explain(err, "PutLifecyclePolicy", e.Host.ARN(s.Name))
+		if ctx.Err() == nil {
+			s.PolicyErr = err
+		}
+		return err
 	}
 	s.Policy = PolicyPut
 	return nil
@@ -251,22 +269,31 @@ func (e *Ensurer) Inspect(ctx context.Context, repos []Repo) ([]Status, error) {
 		var nf *types.RepositoryNotFoundException
 		switch {
 		case errors.As(err, &nf):
-			s.Missing = true
+			s.Checked, s.Missing = true, true
 			s.Mutability, s.ScanOnPush, s.Encryption = e.Settings.Mutability, e.Settings.ScanOnPush, e.Settings.Encryption
 			if s.LifecycleDays > 0 {
 				s.Policy = PolicyWouldPut
 			}
 			return nil
 		case err != nil:
-			return explain(err, "DescribeRepositories", e.Host.ARN(s.Name))
+			err = explain(err, "DescribeRepositories", e.Host.ARN(s.Name))
+			if ctx.Err() == nil {
+				s.Err = err
+			}
+			return err
 		}
+		s.Checked = true
 		for _, r := range res.Repositories {
 			e.record(s, r)
 		}
 		if s.LifecycleDays == 0 {
 			return nil
 		}
-		if s.Policy, err = e.currentPolicy(ctx, s); s.Policy == PolicyNone {
+		s.Policy, err = e.currentPolicy(ctx, s)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.PolicyErr = err
+		case err == nil && s.Policy == PolicyNone:
 			s.Policy = PolicyWouldPut
 		}
 		return err

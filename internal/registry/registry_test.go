@@ -3,10 +3,12 @@ package registry
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -368,5 +370,40 @@ func TestEnsureReportsTheFailureNotTheCancellations(t *testing.T) {
 	_, err := e.Ensure(context.Background(), appAndCache())
 	if !errors.Is(err, denied) || strings.Contains(err.Error(), "context canceled") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// An endpoint that accepts the connection and never answers fails the call
+// after MaxAttempts bounded attempts, instead of holding the run.
+func TestHangingEndpointFails(t *testing.T) {
+	release := make(chan struct{})
+	var attempts atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); hs.Close() })
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_ENDPOINT_URL_ECR": hs.URL}
+	c, err := NewClients(context.Background(), func(k string) string { return env[k] }, "us-east-1", nil,
+		ClientOptions{Backoff: fastBackoff, AttemptTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Ensurer{API: c.ECR, Host: HostFor(account, "us-east-1"), Settings: Settings{Mutability: types.ImageTagMutabilityMutable}}
+	if _, err := e.Ensure(context.Background(), appAndCache()[:1]); err == nil {
+		t.Fatal("no error from an endpoint that never answers")
+	}
+	if n := attempts.Load(); n != MaxAttempts {
+		t.Errorf("%d attempts, want %d", n, MaxAttempts)
+	}
+}
+
+// The production bound on one call against such an endpoint.
+func TestAttemptBoundUnderTwoMinutes(t *testing.T) {
+	if worst := MaxAttempts*AttemptTimeout + (MaxAttempts-1)*MaxBackoff; worst >= 2*time.Minute {
+		t.Errorf("a hanging endpoint holds a call for up to %v", worst)
 	}
 }

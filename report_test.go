@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// After a failure nothing is reported as changed, and repositories say what
+// happened to them.
+func TestReportAfterFailure(t *testing.T) {
+	s := newStep(t, nil)
+	s.srv.Deny("CreateRepository")
+	s.run()
+	out := s.stdout.String()
+	if s.code != 1 {
+		t.Fatalf("exit %d\n%s", s.code, out)
+	}
+	for _, bad := range []string{"changed from", "rewritten from", "corrected from", "| exists |", "7 days: |", "7 days:  |", "context canceled"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("report says %q after a failure:\n%s", bad, out)
+		}
+	}
+	summary := s.summary()
+	for _, want := range []string{"**Failed.** The Kamal config was not changed.", "| failed: AWS denied ecr:CreateRepository",
+		"expire untagged after 7 days: not checked"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+}
+
+func TestReportDryRun(t *testing.T) {
+	s := newStep(t, map[string]string{"dry-run": "true", "rewrite-accessories": "true"}).run()
+	out := s.stdout.String()
+	if s.code != 0 || !strings.Contains(out, "builder.cache.options would change from mode=max to mode=max,image-manifest=true,oci-mediatypes=true") ||
+		!strings.Contains(out, "would be corrected from") || strings.Contains(out, "changed from") {
+		t.Errorf("exit %d:\n%s", s.code, out)
+	}
+}
+
+// Without credentials a dry run reads no rules, and says so instead of
+// claiming that no rule matches.
+func TestReportRulesNotRead(t *testing.T) {
+	s := newStep(t, map[string]string{"dry-run": "true"})
+	delete(s.env, "AWS_ACCESS_KEY_ID")
+	delete(s.env, "AWS_SECRET_ACCESS_KEY")
+	s.run()
+	summary := s.summary()
+	if s.code != 0 || !strings.Contains(summary, "The pull-through cache rules were not read, so no image was translated") ||
+		!strings.Contains(summary, "not translated: the pull-through cache rules were not read") ||
+		!strings.Contains(summary, "give the rules with pull-through-cache \\(such as docker.io=docker-hub\\)") && !strings.Contains(summary, "give the rules with pull-through-cache (such as docker.io=docker-hub)") ||
+		strings.Contains(summary, "no pull-through cache rule for") || strings.Contains(summary, "Rules from not read") {
+		t.Errorf("exit %d, summary:\n%s", s.code, summary)
+	}
+}
+
+// A repository the action may not create fails the run, dry or not.
+func TestMissingRepositoryWithoutCreate(t *testing.T) {
+	for _, dry := range []string{"false", "true"} {
+		s := newStep(t, map[string]string{"create-repositories": "false", "dry-run": dry}).run()
+		want := "ECR repository acme/shop does not exist and create-repositories is false, so Kamal's push would fail"
+		if s.code != 1 || !strings.Contains(s.stdout.String(), want) {
+			t.Errorf("dry-run %s: exit %d\n%s", dry, s.code, s.stdout.String())
+		}
+		if s.file("config/deploy.yml") != original(t, "config/deploy.yml") || s.srv.Calls()["CreateRepository"] != 0 {
+			t.Errorf("dry-run %s: config changed or repository created", dry)
+		}
+	}
+}
+
+// The summary's diff is a real patch: git apply turns the original files
+// into the written ones, both of them.
+func TestSummaryDiffApplies(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	s := newStep(t, map[string]string{"destination": "staging", "rewrite-accessories": "true"})
+	stagingCache := "builder:\n  cache:\n    options: mode=min\n"
+	dest := filepath.Join(s.workspace, "config", "deploy.staging.yml")
+	b, _ := os.ReadFile(dest)
+	os.WriteFile(dest, append(b, stagingCache...), 0o644)
+	orig := t.TempDir()
+	copyDir(t, s.workspace, orig)
+	s.run()
+	if s.code != 0 {
+		t.Fatalf("exit %d\n%s", s.code, s.stdout.String())
+	}
+	out := s.outputs()
+	if out["changed-files"] != `["config/deploy.yml","config/deploy.staging.yml"]` || out["config-file"] != "config/deploy.staging.yml" {
+		t.Errorf("changed-files %s, config-file %s", out["changed-files"], out["config-file"])
+	}
+	m := regexp.MustCompile("(?s)```diff\n(.*?)```").FindStringSubmatch(s.summary())
+	if m == nil {
+		t.Fatalf("no diff in the summary:\n%s", s.summary())
+	}
+	os.WriteFile(filepath.Join(orig, "p.diff"), []byte(m[1]), 0o644)
+	cmd := exec.Command("git", "apply", "p.diff")
+	cmd.Dir = orig
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git apply: %v\n%s\n%s", err, b, m[1])
+	}
+	for _, f := range []string{"config/deploy.yml", "config/deploy.staging.yml"} {
+		got, _ := os.ReadFile(filepath.Join(orig, f))
+		if string(got) != s.file(f) {
+			t.Errorf("%s: applying the summary's diff gives\n%s\nthe action wrote\n%s", f, got, s.file(f))
+		}
+	}
+	if !strings.Contains(s.summary(), "Patched `config/deploy.yml` and `config/deploy.staging.yml`") {
+		t.Errorf("summary does not name both files:\n%s", s.summary())
+	}
+}
+
+// Values from the config cannot turn into HTML, links or table cells.
+func TestSummaryEscapes(t *testing.T) {
+	s := newStep(t, map[string]string{"pull-through-cache": "docker.io=docker-hub"})
+	cfg := filepath.Join(s.workspace, "config", "deploy.yml")
+	src := strings.Replace(original(t, "config/deploy.yml"), "  db:\n", "  \"<img src=x onerror=alert(1)>|`[x](http://e)`\":\n    image: redis:7\n    host: 10.0.0.10\n  db:\n", 1)
+	os.WriteFile(cfg, []byte(src), 0o644)
+	s.run()
+	summary := s.summary()
+	prose := regexp.MustCompile("(?s)```diff\n.*?```").ReplaceAllString(summary, "") // a fence shows its text as it is
+	if text := withoutCodeSpans(prose); s.code != 0 || strings.Contains(text, "<img") || regexp.MustCompile(`[^\\]\]\(http`).MatchString(text) {
+		t.Errorf("exit %d, summary:\n%s", s.code, summary)
+	}
+	rows := 0
+	for _, line := range strings.Split(prose, "\n") {
+		if strings.HasPrefix(line, "|") && strings.Contains(line, "onerror") {
+			rows++
+			if cells := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); cells != 5 {
+				t.Errorf("the name broke the table row (%d pipes): %s", cells, line)
+			}
+		}
+	}
+	if rows != 1 {
+		t.Errorf("%d image table rows name the accessory", rows)
+	}
+}
+
+// withoutCodeSpans drops inline code, which shows its text as it is.
+func withoutCodeSpans(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] != '`' {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		n := 0
+		for i+n < len(s) && s[i+n] == '`' {
+			n++
+		}
+		fence := strings.Repeat("`", n)
+		end := strings.Index(s[i+n:], fence)
+		if end < 0 {
+			b.WriteString(s[i:])
+			break
+		}
+		i += n + end + n
+	}
+	return b.String()
+}
+
+func TestNoLoginOutputsWithoutLogin(t *testing.T) {
+	s := newStep(t, nil).run()
+	b, _ := os.ReadFile(s.env["GITHUB_OUTPUT"])
+	if s.code != 0 || bytes.Contains(b, []byte("registry-username")) || bytes.Contains(b, []byte("registry-password")) {
+		t.Errorf("exit %d, outputs:\n%s", s.code, b)
+	}
+}
+
+func TestEmptyWorkspaceHint(t *testing.T) {
+	s := newStep(t, nil)
+	os.RemoveAll(s.workspace)
+	os.Mkdir(s.workspace, 0o755)
+	s.run()
+	if s.code != 2 || !strings.Contains(s.stdout.String(), "the workspace is empty: add actions/checkout before this step") {
+		t.Errorf("exit %d\n%s", s.code, s.stdout.String())
+	}
+}
+
+// A stopped run ends within the grace period, whatever AWS is doing, and
+// says it was stopped, with the config untouched.
+func TestStopWhileAWSHangs(t *testing.T) {
+	hang := make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(hang); hs.Close() })
+	s := newStep(t, nil)
+	s.env["AWS_ENDPOINT_URL_ECR"], s.env["AWS_ENDPOINT_URL_STS"] = hs.URL, hs.URL
+	ctx, cancel := context.WithCancelCause(context.Background())
+	time.AfterFunc(300*time.Millisecond, func() { cancel(&StoppedError{Signal: syscall.SIGTERM}) })
+	s.code = run(ctx, nil, func(k string) string { return s.env[k] }, &s.stdout, &s.stderr)
+	if s.code != 1 || !strings.Contains(s.stdout.String(), "stopped by terminated") {
+		t.Errorf("exit %d\n%s", s.code, s.stdout.String())
+	}
+	if s.file("config/deploy.yml") != original(t, "config/deploy.yml") {
+		t.Error("the config changed")
+	}
+}
+
+func TestCLIHelpVersionAndInputs(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"--help"}, func(string) string { return "" }, &stdout, &stderr); code != 0 {
+		t.Errorf("--help exit %d", code)
+	}
+	for _, want := range []string{`-dry-run`, `(default "false")`, `-cache-lifecycle-days`, `(default "7")`, "Exit status:", "2  a problem in the inputs"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("--help lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	stdout.Reset()
+	if code := run(context.Background(), []string{"--version"}, func(string) string { return "" }, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "kamal-ecr ") {
+		t.Errorf("--version exit %d: %q", code, stdout.String())
+	}
+	// Every bad input at once, each as the user wrote it.
+	stdout.Reset()
+	stderr.Reset()
+	code := run(context.Background(), []string{"--image-tag-mutability", "sometimes", "--scan-on-push=yes", "--cache-mode", "Fast"}, func(string) string { return "" }, &stdout, &stderr)
+	for _, want := range []string{`input image-tag-mutability: "sometimes" is not`, `input scan-on-push: "yes" is not true or false`, `input cache-mode: "Fast" is not one of`} {
+		if code != 2 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("exit %d; stderr lacks %q:\n%s", code, want, stderr.String())
+		}
+	}
+}
+
+// Repeated list flags add up, and commas separate items as newlines do.
+func TestCLIListInputs(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, filepath.Join("testdata", "demo"), dir)
+	t.Chdir(dir)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--dry-run", "--pull-through-cache", "docker.io=docker-hub,ghcr.io=github", "--images", "nginx:1", "--images", "ghcr.io/a/b:1,redis:7"},
+		func(string) string { return "" }, &stdout, &stderr)
+	out := stdout.String()
+	for _, want := range []string{`"nginx:1":"` + host + `/docker-hub/library/nginx:1"`, `"ghcr.io/a/b:1":"` + host + `/github/a/b:1"`, `"redis:7":"` + host + `/docker-hub/library/redis:7"`} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d; output lacks %s:\n%s%s", code, want, out, stderr.String())
+		}
+	}
+}
