@@ -36,14 +36,14 @@ type Result struct {
 	Unrestored   string // a file written before a later write failed, and not put back
 	// CreateRepositories is the input: a dry run may say "would create".
 	CreateRepositories bool
-	Translations []Translation
-	Edits        []*kamal.Edit
-	Diff         string
-	Patched      bool
-	ConfigFile   string
-	Findings     []*kamal.Finding
-	Username     string
-	Password     string
+	Translations       []Translation
+	Edits              []*kamal.Edit
+	Diff               string
+	Patched            bool
+	ConfigFile         string
+	Findings           []*kamal.Finding
+	Username           string
+	Password           string
 }
 
 // Run does the whole job. It always returns a Result with what it found,
