@@ -252,3 +252,23 @@ func TestCLIListInputs(t *testing.T) {
 		}
 	}
 }
+
+// app-lifecycle-keep below retain_containers would expire versions Kamal
+// offers for rollback: refused before any AWS call.
+func TestAppLifecycleKeep(t *testing.T) {
+	s := newStep(t, map[string]string{"app-lifecycle-keep": "3"}).run()
+	if s.code != 2 || !strings.Contains(s.stdout.String(), "input app-lifecycle-keep: 3 is below retain_containers (5, config/deploy.yml)") || len(s.srv.Calls()) != 0 {
+		t.Errorf("exit %d, calls %v\n%s", s.code, s.srv.Calls(), s.stdout.String())
+	}
+	s = newStep(t, map[string]string{"app-lifecycle-keep": "8"}).run()
+	if s.code != 0 || !strings.Contains(s.summary(), "| app | created |") || !strings.Contains(s.summary(), "keep the newest 8 deploys: put |") {
+		t.Errorf("exit %d\n%s", s.code, s.summary())
+	}
+	if r, _ := s.srv.Repository("", "acme/shop"); !strings.Contains(r.Policy, `"countNumber":8`) {
+		t.Errorf("app policy %s", r.Policy)
+	}
+	s = newStep(t, map[string]string{"app-lifecycle-keep": "8", "dry-run": "true"}).run()
+	if s.code != 0 || !strings.Contains(s.summary(), "keep the newest 8 deploys: would put") || s.srv.Calls()["PutLifecyclePolicy"] != 0 {
+		t.Errorf("exit %d\n%s", s.code, s.summary())
+	}
+}

@@ -38,6 +38,7 @@ var InputDefs = []Input{
 	{"kms-key", "", "KMS key for encryption-type: KMS (empty: the AWS managed key)"},
 	{"repository-tags", "", "key=value pairs, one per line or comma-separated, for repositories it creates"},
 	{"cache-lifecycle-days", "7", "Expire untagged images in the cache repository after N days; 0 = no policy"},
+	{"app-lifecycle-keep", "0", "Keep the newest N deploys (tagged images) in the app repository and expire older ones; 0 = no policy. At least the config's retain_containers"},
 	{"patch-cache", "true", "Fix an existing builder.cache of type registry for ECR"},
 	{"enable-cache", "false", "Add a registry cache (type: registry) when the builder has none"},
 	{"cache-mode", "", "min or max to set the cache mode; empty keeps what the config says"},
@@ -73,6 +74,7 @@ type Inputs struct {
 	CreateRepositories      bool
 	Settings                registry.Settings
 	LifecycleDays           int
+	AppKeep                 int // app-lifecycle-keep
 	PatchCache, EnableCache bool
 	CacheMode               string
 	Discover                bool            // pull-through-cache: auto
@@ -102,6 +104,7 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 		Registry:           p.str("registry"),
 		CreateRepositories: p.bool("create-repositories"),
 		LifecycleDays:      p.int("cache-lifecycle-days", 0, 3650),
+		AppKeep:            p.int("app-lifecycle-keep", 0, 10000),
 		PatchCache:         p.bool("patch-cache"),
 		EnableCache:        p.bool("enable-cache"),
 		CacheMode:          p.oneOf("cache-mode", "", "min", "max"),

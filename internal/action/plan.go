@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
@@ -71,6 +72,12 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 		latest += "-" + cfg.Destination
 	}
 	repos := []registry.Repo{{Name: app, Role: "app", MutableTags: []string{latest}}}
+	if in.AppKeep > 0 {
+		if err := keepCoversRollback(in.AppKeep, cfg); err != nil {
+			return nil, err
+		}
+		repos[0].Lifecycle = registry.AppLifecycle(in.AppKeep)
+	}
 
 	// The cache edit comes first: enable-cache may find no builder to add a cache to.
 	p.CacheEdit, err = cfg.PlanCache(kamal.CacheRequest{Patch: in.PatchCache, Enable: in.EnableCache, Mode: in.CacheMode})
@@ -105,7 +112,11 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 			repos[0].MutableTags = append(repos[0].MutableTags, tag)
 			p.note(kamal.Notice, cfg.Cache.Image.Pos, fmt.Sprintf("the build cache is the tag %q in the app repository %s, so no lifecycle policy is put on it", tag, app), "")
 		} else {
-			repos = append(repos, registry.Repo{Name: name, Role: "cache", LifecycleDays: in.LifecycleDays, MutableTags: []string{tag}})
+			r := registry.Repo{Name: name, Role: "cache", MutableTags: []string{tag}}
+			if in.LifecycleDays > 0 {
+				r.Lifecycle = registry.CacheLifecycle(in.LifecycleDays)
+			}
+			repos = append(repos, r)
 		}
 	}
 	for _, name := range in.ExtraRepositories {
@@ -117,6 +128,25 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 	p.cacheNotes(in, cfg)
 	p.sources(in, cfg)
 	return p, nil
+}
+
+// keepCoversRollback refuses an app policy that would expire a version Kamal
+// still offers for rollback: it keeps retain_containers containers (5 by
+// default), and each needs its image.
+func keepCoversRollback(keep int, cfg *kamal.Config) error {
+	retain, pos := kamal.DefaultRetainContainers, kamal.Pos{File: cfg.Files[0].Path}
+	if v := cfg.RetainContainers; v.Present() && v.Err == nil {
+		n, err := strconv.Atoi(v.Text)
+		if err != nil {
+			return &kamal.Finding{Pos: v.Pos, Severity: kamal.Error, Msg: fmt.Sprintf("retain_containers %q is not a whole number", v.Text), Fix: "set retain_containers to a number such as 5"}
+		}
+		retain, pos = n, v.Pos
+	}
+	if keep >= retain {
+		return nil
+	}
+	return &InputError{Input: "app-lifecycle-keep", Msg: fmt.Sprintf("%d is below retain_containers (%d, %s): Kamal offers rollback to the last %d versions, and the policy would expire images it needs; set it to %d or more",
+		keep, retain, pos, retain, retain)}
 }
 
 func (p *Plan) cacheNotes(in Inputs, cfg *kamal.Config) {

@@ -44,7 +44,7 @@ func inputs(t *testing.T, set map[string]string) Inputs {
 
 type repoWant struct {
 	name, role string
-	days       int
+	policy     string
 	tags       string
 }
 
@@ -59,22 +59,24 @@ func TestNewPlan(t *testing.T) {
 		edit   string // the options the edit writes, "" for none
 	}{
 		{"no cache", map[string]string{"config/deploy.yml": base}, "", nil,
-			[]repoWant{{"acme/shop", "app", 0, "latest"}}, ""},
+			[]repoWant{{"acme/shop", "app", "", "latest"}}, ""},
+		{"app lifecycle", map[string]string{"config/deploy.yml": base + "retain_containers: 3\n"}, "", map[string]string{"app-lifecycle-keep": "3"},
+			[]repoWant{{"acme/shop", "app", "keep the newest 3 deploys", "latest"}}, ""},
 		{"enable cache", map[string]string{"config/deploy.yml": base}, "", map[string]string{"enable-cache": "true", "cache-mode": "max"},
-			[]repoWant{{"acme/shop", "app", 0, "latest"}, {"acme/shop-build-cache", "cache", 7, "latest"}}, "mode=max,image-manifest=true,oci-mediatypes=true"},
+			[]repoWant{{"acme/shop", "app", "", "latest"}, {"acme/shop-build-cache", "cache", "expire untagged after 7 days", "latest"}}, "mode=max,image-manifest=true,oci-mediatypes=true"},
 		{"registry cache", map[string]string{"config/deploy.yml": base + "  cache:\n    type: registry\n"}, "", map[string]string{"cache-lifecycle-days": "14"},
-			[]repoWant{{"acme/shop", "app", 0, "latest"}, {"acme/shop-build-cache", "cache", 14, "latest"}}, "image-manifest=true,oci-mediatypes=true"},
+			[]repoWant{{"acme/shop", "app", "", "latest"}, {"acme/shop-build-cache", "cache", "expire untagged after 14 days", "latest"}}, "image-manifest=true,oci-mediatypes=true"},
 		{"patch off", map[string]string{"config/deploy.yml": base + "  cache:\n    type: registry\n"}, "", map[string]string{"patch-cache": "false"},
-			[]repoWant{{"acme/shop", "app", 0, "latest"}, {"acme/shop-build-cache", "cache", 7, "latest"}}, ""},
+			[]repoWant{{"acme/shop", "app", "", "latest"}, {"acme/shop-build-cache", "cache", "expire untagged after 7 days", "latest"}}, ""},
 		{"enable cache without a builder", map[string]string{"config/deploy.yml": "image: acme/shop\n"}, "", map[string]string{"enable-cache": "true"},
-			[]repoWant{{"acme/shop", "app", 0, "latest"}}, ""},
+			[]repoWant{{"acme/shop", "app", "", "latest"}}, ""},
 		{"gha cache", map[string]string{"config/deploy.yml": base + "  cache:\n    type: gha\n"}, "", nil,
-			[]repoWant{{"acme/shop", "app", 0, "latest"}}, ""},
+			[]repoWant{{"acme/shop", "app", "", "latest"}}, ""},
 		{"cache tag in the app repository", map[string]string{"config/deploy.yml": base + "  cache:\n    type: registry\n    image: acme/shop:build-cache\n"}, "", nil,
-			[]repoWant{{"acme/shop", "app", 0, "latest,build-cache"}}, "image-manifest=true,oci-mediatypes=true"},
+			[]repoWant{{"acme/shop", "app", "", "latest,build-cache"}}, "image-manifest=true,oci-mediatypes=true"},
 		{"destination", map[string]string{"config/deploy.yml": base + "  cache:\n    type: registry\n", "config/deploy.qa.yml": "builder:\n  cache:\n    image: acme/qa-cache:v2\n"}, "qa",
 			map[string]string{"extra-repositories": "acme/worker\nacme/shop"},
-			[]repoWant{{"acme/shop", "app", 0, "latest-qa"}, {"acme/qa-cache", "cache", 7, "v2"}, {"acme/worker", "extra", 0, ""}}, "image-manifest=true,oci-mediatypes=true"},
+			[]repoWant{{"acme/shop", "app", "", "latest-qa"}, {"acme/qa-cache", "cache", "expire untagged after 7 days", "v2"}, {"acme/worker", "extra", "", ""}}, "image-manifest=true,oci-mediatypes=true"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := config(t, tt.dest, tt.files)
@@ -85,7 +87,11 @@ func TestNewPlan(t *testing.T) {
 			}
 			var got []repoWant
 			for _, r := range p.Repos {
-				got = append(got, repoWant{r.Name, r.Role, r.LifecycleDays, strings.Join(r.MutableTags, ",")})
+				policy := ""
+				if r.Lifecycle != nil {
+					policy = r.Lifecycle.Summary
+				}
+				got = append(got, repoWant{r.Name, r.Role, policy, strings.Join(r.MutableTags, ",")})
 			}
 			if !slices.Equal(got, tt.repos) {
 				t.Errorf("repos = %v\nwant %v", got, tt.repos)

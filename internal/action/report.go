@@ -249,7 +249,7 @@ func mutability(s registry.Status) string {
 }
 
 func policy(r *Result, s registry.Status, err error) string {
-	if s.LifecycleDays == 0 {
+	if s.Lifecycle == nil {
 		return "none"
 	}
 	state := string(s.Policy)
@@ -259,7 +259,7 @@ func policy(r *Result, s registry.Status, err error) string {
 	case s.Policy == registry.PolicyNone:
 		state = "not checked"
 	}
-	return fmt.Sprintf("expire untagged after %d days: %s", s.LifecycleDays, state)
+	return s.Lifecycle.Summary + ": " + state
 }
 
 func orDash(s string) string {

@@ -1,11 +1,15 @@
 package action
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
+	"github.com/kamal-ecr/kamal-ecr/internal/registry"
 )
 
 func TestAnnotationsOncePerProblem(t *testing.T) {
@@ -20,5 +24,26 @@ func TestAnnotationsOncePerProblem(t *testing.T) {
 	}
 	if s := Summary(&Result{}, errors.Join(same, same)); strings.Count(s, "no usable AWS credentials") != 1 {
 		t.Errorf("summary:\n%s", s)
+	}
+}
+
+// Only a refusal names an IAM action; the network and a stop do not.
+func TestRulesFixMatchesCause(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"denied", &registry.AccessDeniedError{Action: "ecr:DescribePullThroughCacheRules", Resource: "*"}, "grant ecr:DescribePullThroughCacheRules"},
+		{"dns", &net.DNSError{Err: "no such host", Name: "api.ecr.us-east-1.amazonaws.com"}, "check that the runner reaches the ECR endpoint"},
+		{"refused", &net.OpError{Op: "dial", Err: errors.New("connection refused")}, "check that the runner reaches the ECR endpoint"},
+		{"timeout", fmt.Errorf("call: %w", context.DeadlineExceeded), "stopped or timed out"},
+		{"cancelled", fmt.Errorf("call: %w", context.Canceled), "stopped or timed out"},
+		{"no credentials", &registry.CredentialsError{Err: errors.New("none")}, "give the step AWS credentials"},
+	} {
+		got := rulesFix(tt.err)
+		if !strings.Contains(got, tt.want) || tt.name != "denied" && strings.Contains(got, "grant") {
+			t.Errorf("%s: fix %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

@@ -290,8 +290,12 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 	}
 	for _, s := range res.Repos {
 		if s.Policy == registry.PolicyKept {
-			plan.note(kamal.Notice, kamal.Pos{}, fmt.Sprintf("ECR repository %s already has a different lifecycle policy; it was kept", s.Name),
-				"make sure it expires untagged images, or set cache-lifecycle-days: 0 to silence this")
+			input := "cache-lifecycle-days"
+			if s.Role == "app" {
+				input = "app-lifecycle-keep"
+			}
+			plan.note(kamal.Notice, kamal.Pos{}, fmt.Sprintf("ECR repository %s has a lifecycle policy of its own, which was kept (the action would %s)", s.Name, s.Lifecycle.Summary),
+				fmt.Sprintf("make it do as much, or set %s: 0 to stop this notice", input))
 		}
 	}
 	if ensureErr == nil {
@@ -337,7 +341,7 @@ func planned(plan *Plan, in Inputs) []registry.Status {
 	for i, r := range plan.Repos {
 		out[i] = registry.Status{Repo: r, URI: plan.Host.URI(r.Name), Mutability: in.Settings.Mutability,
 			ScanOnPush: in.Settings.ScanOnPush, Encryption: in.Settings.Encryption}
-		if r.LifecycleDays > 0 {
+		if r.Lifecycle != nil {
 			out[i].Policy = registry.PolicyWouldPut
 		}
 	}

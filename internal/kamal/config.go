@@ -14,10 +14,12 @@ import (
 	"github.com/kamal-ecr/kamal-ecr/internal/erb"
 )
 
-// DefaultProxyRepository and DefaultProxyVersion are Kamal 2.12's kamal-proxy image.
+// DefaultProxyRepository and DefaultProxyVersion are Kamal 2.12's kamal-proxy
+// image; DefaultRetainContainers its retain_containers.
 const (
-	DefaultProxyRepository = "basecamp/kamal-proxy"
-	DefaultProxyVersion    = "v0.9.2"
+	DefaultRetainContainers = 5
+	DefaultProxyRepository  = "basecamp/kamal-proxy"
+	DefaultProxyVersion     = "v0.9.2"
 )
 
 // Value is one scalar Kamal reads, resolved, with the place that defines it.
@@ -48,9 +50,12 @@ type Config struct {
 	RegistryPos    Pos   // the registry: key; zero when there is none
 	Secrets        []Secret
 	SecretsPath    Value // secrets_path, where Kamal's secrets files start
-	Cache          Cache
-	Accessories    []Accessory
-	Proxy          *Proxy // only when proxy.run names an image
+	// RetainContainers is retain_containers: how many old containers, so
+	// versions to roll back to, Kamal keeps.
+	RetainContainers Value
+	Cache            Cache
+	Accessories      []Accessory
+	Proxy            *Proxy // only when proxy.run names an image
 
 	Findings []*Finding
 
@@ -207,6 +212,8 @@ func (c *Config) resolve() error {
 	}
 	_, e = root.get("secrets_path")
 	c.SecretsPath = c.value(e)
+	_, e = root.get("retain_containers")
+	c.RetainContainers = c.value(e)
 	c.Secrets = secrets(root, "registry")
 	c.builder, c.builderEntry = root.get("builder")
 	c.resolveCache()

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -36,21 +35,23 @@ type Settings struct {
 
 // Repo is a repository to ensure.
 type Repo struct {
-	Name          string
-	Role          string   // app, cache or extra: for reports
-	LifecycleDays int      // > 0: expire untagged images after this many days
-	MutableTags   []string // tags Kamal overwrites on every deploy
+	Name        string
+	Role        string     // app, cache or extra: for reports
+	Lifecycle   *Lifecycle // the policy to ensure; nil for none
+	MutableTags []string   // tags Kamal overwrites on every deploy
 }
 
 // Policy says what happened to a repository's lifecycle policy.
 type Policy string
 
 const (
-	PolicyNone     Policy = ""
-	PolicyPut      Policy = "put"           // this run put ours
-	PolicyWouldPut Policy = "would put"     // dry run
-	PolicySame     Policy = "already set"   // the repository has ours
-	PolicyKept     Policy = "kept existing" // the repository has a different one
+	PolicyNone        Policy = ""
+	PolicyPut         Policy = "put"                              // this run put ours
+	PolicyWouldPut    Policy = "would put"                        // dry run
+	PolicySame        Policy = "already set"                      // the repository has ours
+	PolicyUpdated     Policy = "updated"                          // it had an older one of ours
+	PolicyWouldUpdate Policy = "would update"                     // dry run
+	PolicyKept        Policy = "kept the repository's own policy" // the user's policy, never overwritten
 )
 
 // Status is what Ensure found or did for one repository.
@@ -129,7 +130,7 @@ func (e *Ensurer) Ensure(ctx context.Context, repos []Repo) ([]Status, error) {
 		tasks = append(tasks, func(ctx context.Context) error { return e.describe(ctx, out, existing) })
 	}
 	for i := range out {
-		if out[i].LifecycleDays > 0 {
+		if out[i].Lifecycle != nil {
 			tasks = append(tasks, func(ctx context.Context) error { return e.lifecycle(ctx, &out[i]) })
 		}
 	}
@@ -215,21 +216,25 @@ func (e *Ensurer) record(s *Status, r types.Repository) {
 	}
 }
 
-// lifecycle puts the policy on a repository that has none. A created
-// repository has none, so it skips the read.
+// lifecycle puts the policy on a repository that has none, or an older one
+// of the action's own. A created repository has none, so it skips the read.
 func (e *Ensurer) lifecycle(ctx context.Context, s *Status) error {
+	done := PolicyPut
 	if !s.Created {
 		p, err := e.currentPolicy(ctx, s)
 		if err != nil && ctx.Err() == nil {
 			s.PolicyErr = err
 		}
-		if err != nil || p != PolicyNone {
+		if err != nil || p != PolicyNone && p != PolicyWouldUpdate {
 			s.Policy = p
 			return err
 		}
+		if p == PolicyWouldUpdate {
+			done = PolicyUpdated
+		}
 	}
 	_, err := e.API.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RegistryId: aws.String(e.Host.Account), RepositoryName: aws.String(s.Name),
-		LifecyclePolicyText: aws.String(LifecyclePolicy(s.LifecycleDays))})
+		LifecyclePolicyText: aws.String(s.Lifecycle.Text)})
 	if err != nil {
 		err = explain(err, "PutLifecyclePolicy", e.Host.ARN(s.Name))
 		if ctx.Err() == nil {
@@ -237,12 +242,13 @@ func (e *Ensurer) lifecycle(ctx context.Context, s *Status) error {
 		}
 		return err
 	}
-	s.Policy = PolicyPut
+	s.Policy = done
 	return nil
 }
 
 // currentPolicy compares an existing repository's policy with ours:
-// PolicyNone when it has none.
+// PolicyNone when it has none, PolicyWouldUpdate when it has an older one
+// of ours, PolicyKept when it has the user's.
 func (e *Ensurer) currentPolicy(ctx context.Context, s *Status) (Policy, error) {
 	res, err := e.API.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RegistryId: aws.String(e.Host.Account), RepositoryName: aws.String(s.Name)})
 	var none *types.LifecyclePolicyNotFoundException
@@ -251,8 +257,10 @@ func (e *Ensurer) currentPolicy(ctx context.Context, s *Status) (Policy, error) 
 		return PolicyNone, nil
 	case err != nil:
 		return PolicyNone, explain(err, "GetLifecyclePolicy", e.Host.ARN(s.Name))
-	case samePolicy(aws.ToString(res.LifecyclePolicyText), LifecyclePolicy(s.LifecycleDays)):
+	case samePolicy(aws.ToString(res.LifecyclePolicyText), s.Lifecycle.Text):
 		return PolicySame, nil
+	case ours(aws.ToString(res.LifecyclePolicyText)):
+		return PolicyWouldUpdate, nil
 	}
 	return PolicyKept, nil
 }
@@ -271,7 +279,7 @@ func (e *Ensurer) Inspect(ctx context.Context, repos []Repo) ([]Status, error) {
 		case errors.As(err, &nf):
 			s.Checked, s.Missing = true, true
 			s.Mutability, s.ScanOnPush, s.Encryption = e.Settings.Mutability, e.Settings.ScanOnPush, e.Settings.Encryption
-			if s.LifecycleDays > 0 {
+			if s.Lifecycle != nil {
 				s.Policy = PolicyWouldPut
 			}
 			return nil
@@ -286,7 +294,7 @@ func (e *Ensurer) Inspect(ctx context.Context, repos []Repo) ([]Status, error) {
 		for _, r := range res.Repositories {
 			e.record(s, r)
 		}
-		if s.LifecycleDays == 0 {
+		if s.Lifecycle == nil {
 			return nil
 		}
 		s.Policy, err = e.currentPolicy(ctx, s)
@@ -355,22 +363,6 @@ func (e *Ensurer) each(ctx context.Context, n int, fn func(context.Context, int)
 		return context.Cause(ctx)
 	}
 	return errors.Join(errs...)
-}
-
-// LifecyclePolicy expires untagged images after days: every cache export
-// moves the cache tag and orphans the previous manifest.
-func LifecyclePolicy(days int) string {
-	return fmt.Sprintf(`{"rules":[{"rulePriority":1,"description":"Expire untagged build cache after %d days (kamal-ecr)","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":%d},"action":{"type":"expire"}}]}`, days, days)
-}
-
-func samePolicy(a, b string) bool {
-	var x, y any
-	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
-		return a == b
-	}
-	xs, _ := json.Marshal(x) // maps marshal with sorted keys
-	ys, _ := json.Marshal(y)
-	return string(xs) == string(ys)
 }
 
 // Filters are the exclusion filters that keep Kamal's moving tags mutable.

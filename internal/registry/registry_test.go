@@ -53,7 +53,7 @@ func newClients(t *testing.T, srv *ecrtest.Server, region string) *Clients {
 func appAndCache() []Repo {
 	return []Repo{
 		{Name: "acme/app", Role: "app", MutableTags: []string{"latest"}},
-		{Name: "acme/app-build-cache", Role: "cache", LifecycleDays: 7, MutableTags: []string{"latest"}},
+		{Name: "acme/app-build-cache", Role: "cache", Lifecycle: CacheLifecycle(7), MutableTags: []string{"latest"}},
 	}
 }
 
@@ -405,5 +405,68 @@ func TestHangingEndpointFails(t *testing.T) {
 func TestAttemptBoundUnderTwoMinutes(t *testing.T) {
 	if worst := MaxAttempts*AttemptTimeout + (MaxAttempts-1)*MaxBackoff; worst >= 2*time.Minute {
 		t.Errorf("a hanging endpoint holds a call for up to %v", worst)
+	}
+}
+
+// The app repository's policy: put once on a fresh repository with the exact
+// JSON, left alone when identical, kept when the user's, updated when an
+// older one of the action's; a dry run writes nothing.
+func TestAppLifecycle(t *testing.T) {
+	const want = `{"rules":[{"rulePriority":1,"description":"Keep the newest 10 Kamal deploys (kamal-ecr)","selection":{"tagStatus":"tagged","tagPatternList":["*"],"countType":"imageCountMoreThan","countNumber":10},"action":{"type":"expire"}}]}`
+	users := `{"rules":[{"rulePriority":1,"description":"ours","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":50},"action":{"type":"expire"}}]}`
+	for _, tt := range []struct {
+		name     string
+		existing *ecrtest.Repository
+		dry      bool
+		policy   Policy
+		puts     int
+		stored   string
+	}{
+		{"fresh", nil, false, PolicyPut, 1, want},
+		{"identical", &ecrtest.Repository{Name: "acme/app", Policy: want}, false, PolicySame, 0, want},
+		{"the user's", &ecrtest.Repository{Name: "acme/app", Policy: users}, false, PolicyKept, 0, users},
+		{"older of ours", &ecrtest.Repository{Name: "acme/app", Policy: AppLifecycle(5).Text}, false, PolicyUpdated, 1, want},
+		{"none yet", &ecrtest.Repository{Name: "acme/app"}, false, PolicyPut, 1, want},
+		{"dry run, fresh", nil, true, PolicyWouldPut, 0, ""},
+		{"dry run, older of ours", &ecrtest.Repository{Name: "acme/app", Policy: AppLifecycle(5).Text}, true, PolicyWouldUpdate, 0, AppLifecycle(5).Text},
+		{"dry run, the user's", &ecrtest.Repository{Name: "acme/app", Policy: users}, true, PolicyKept, 0, users},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := ecrtest.New(account, "us-east-1")
+			if tt.existing != nil {
+				srv.AddRepository(*tt.existing)
+			}
+			c := newClients(t, srv, "us-east-1")
+			e := &Ensurer{API: c.ECR, Host: HostFor(account, "us-east-1"), Settings: Settings{Mutability: types.ImageTagMutabilityMutable}}
+			repos := []Repo{{Name: "acme/app", Role: "app", Lifecycle: AppLifecycle(10), MutableTags: []string{"latest"}}}
+			run := e.Ensure
+			if tt.dry {
+				run = e.Inspect
+			}
+			got, err := run(context.Background(), repos)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[0].Policy != tt.policy || srv.Calls()["PutLifecyclePolicy"] != tt.puts {
+				t.Errorf("policy %q, puts %d; want %q, %d", got[0].Policy, srv.Calls()["PutLifecyclePolicy"], tt.policy, tt.puts)
+			}
+			if r, _ := srv.Repository("", "acme/app"); r.Policy != tt.stored {
+				t.Errorf("stored policy %s", r.Policy)
+			}
+		})
+	}
+}
+
+func TestOurs(t *testing.T) {
+	for text, want := range map[string]bool{
+		LifecyclePolicy(7):   true,
+		AppLifecycle(3).Text: true,
+		`{"rules":[]}`:       false,
+		`not json`:           false,
+		`{"rules":[{"description":"Expire untagged (kamal-ecr)"},{"description":"mine"}]}`: false,
+	} {
+		if ours(text) != want {
+			t.Errorf("ours(%s) = %v", text, !want)
+		}
 	}
 }
