@@ -42,6 +42,10 @@ func TestActionOverCorpus(t *testing.T) {
 			pointServerAt(t, s.workspace, config, dest, host)
 			before := snapshot(t, s.workspace)
 			s.run()
+			outputs, _ := os.ReadFile(s.env["GITHUB_OUTPUT"])
+			if m := placeholder.FindString(s.stdout.String() + s.stderr.String() + s.summary() + string(outputs)); m != "" {
+				t.Errorf("the internal placeholder %q reached the user:\n%s", m, s.stdout.String())
+			}
 			switch s.code {
 			case 0:
 				ok++

@@ -272,3 +272,32 @@ func TestAppLifecycleKeep(t *testing.T) {
 		t.Errorf("exit %d\n%s", s.code, s.summary())
 	}
 }
+
+// A destination file that builds its hosts in Ruby does not stop the deploy:
+// the hosts are not needed, the cache is patched in the base file.
+func TestDestinationWithRubyHosts(t *testing.T) {
+	s := newStep(t, map[string]string{"destination": "stage"})
+	dest := "<% web_ips = `bash .kamal/server-ips web stage`.strip.split(',') %>\nservers:\n  web:\n    hosts:\n<%= web_ips.map { |ip| \"      - #{ip}\" }.join(\"\\n\") %>\nbuilder:\n  args:\n    RAILS_ENV: staging\n"
+	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.stage.yml"), []byte(dest), 0o644)
+	s.run()
+	if s.code != 0 || !strings.Contains(s.file("config/deploy.yml"), "image-manifest=true") || s.file("config/deploy.stage.yml") != dest {
+		t.Fatalf("exit %d\n%s", s.code, s.stdout.String())
+	}
+	if !strings.Contains(s.stdout.String(), "::notice col=1,file=config/deploy.stage.yml,line=5,title=kamal-ecr::servers.web.hosts is written by Ruby here; the action does not need it") {
+		t.Errorf("no notice at the Ruby line:\n%s", s.stdout.String())
+	}
+}
+
+func TestWholeFileRubyStops(t *testing.T) {
+	s := newStep(t, nil)
+	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte("<%= ERB.new(File.read(\"config/base.yml\")).result %>\n"), 0o644)
+	s.run()
+	if s.code != 2 || !strings.Contains(s.stdout.String(), "::error col=1,file=config/deploy.yml,line=1,title=kamal-ecr::this config is written by Ruby, which the action does not run") ||
+		placeholder.MatchString(s.stdout.String()+s.summary()) {
+		t.Errorf("exit %d\n%s", s.code, s.stdout.String())
+	}
+}
+
+// placeholder is the shape of the tokens that stand in for ERB tags while
+// parsing: none may reach a user.
+var placeholder = regexp.MustCompile(`ERB[0-9a-z]+_`)

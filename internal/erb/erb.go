@@ -22,6 +22,10 @@ type Tag struct {
 	Output     bool   // <%= … %>
 	Comment    bool   // <%# … %>: renders nothing
 	Masked     bool   // replaced by a token rather than blanked out
+	// Structure marks an output tag alone on its line(s) whose Ruby is not a
+	// value this package reads: it writes YAML lines (a list of hosts, a
+	// whole file) that only running Ruby would give. It is blanked out.
+	Structure bool
 	tokenLen   int    // bytes of the token (a multi-line tag keeps its line breaks)
 }
 
@@ -207,7 +211,10 @@ func Mask(src []byte, getenv func(string) string) (*Template, error) {
 		default:
 			tag.Code = string(bytes.TrimSpace(inner))
 		}
-		if !tag.Output && standalone(src, start, end) {
+		if tag.Output && standalone(src, start, end) && !Evaluable(t.code(tag)) {
+			tag.Structure = true
+		}
+		if !tag.Output && standalone(src, start, end) || tag.Structure {
 			blank(t.Masked[start:end])
 		} else {
 			tag.Masked = true
@@ -366,6 +373,13 @@ var (
 	// ENV.fetch("X") { … }: the block runs only when X is unset
 	envFetchBlock = regexp.MustCompile(`^ENV\.fetch\(\s*(?:"([^"]*)"|'([^']*)')\s*\)\s*(?:\{.*\}|do\b.*\bend)$`)
 )
+
+// Evaluable reports whether Eval understands the form of code (whatever the
+// environment holds).
+func Evaluable(code string) bool {
+	code = strings.TrimSpace(code)
+	return envIndex.MatchString(code) || envFetch.MatchString(code) || envFetchBlock.MatchString(code) || literal.MatchString(code)
+}
 
 // Eval evaluates the few side-effect-free forms of an output tag: ENV["X"],
 // ENV['X'], ENV.fetch("X"), ENV.fetch("X", "default"), ENV.fetch("X") { … }

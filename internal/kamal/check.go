@@ -8,6 +8,9 @@ import (
 // check flags what Kamal would choke on, each at its line with the fix.
 func (c *Config) check() {
 	switch img := c.Image; {
+	case !img.Present() && c.topLevelRuby() != nil:
+		s := c.topLevelRuby()
+		c.note(errorAt(s.Pos, "set image literally in the file, or give the action a config it can read", "image is not set outside this ERB, which writes YAML only running Ruby would show; the action does not run Ruby"))
 	case !img.Present():
 		p := Pos{File: c.Files[0].Path}
 		if img.Set {

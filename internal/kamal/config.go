@@ -58,6 +58,7 @@ type Config struct {
 	Proxy            *Proxy // only when proxy.run names an image
 
 	Findings []*Finding
+	Ruby     []RubySection // parts written by ERB as YAML lines, which the action cannot read
 
 	builder      view
 	builderEntry *entry
@@ -219,6 +220,10 @@ func (c *Config) resolve() error {
 	c.resolveCache()
 	c.resolveAccessories(root)
 	c.resolveProxy(root)
+	for _, f := range c.Files {
+		c.Ruby = append(c.Ruby, f.rubySections()...)
+	}
+	c.checkRuby()
 	c.check()
 	c.checkKamal1(root)
 	return nil

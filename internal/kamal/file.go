@@ -33,11 +33,11 @@ func parseFile(path string, src []byte, getenv func(string) string) (*File, erro
 		return nil, syntaxError(path, tmpl.Masked, err)
 	}
 	if len(doc.Content) == 0 {
-		return f, nil
+		return f, f.wholeFileRuby()
 	}
 	root, _ := deref(doc.Content[0])
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return f, nil
+		return f, f.wholeFileRuby()
 	}
 	if root.Kind != yaml.MappingNode {
 		return nil, errorAt(Pos{File: path, Line: root.Line}, "", "a Kamal config must be a mapping of keys, found %s", kind(root))
