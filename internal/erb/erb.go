@@ -26,7 +26,7 @@ type Tag struct {
 	// value this package reads: it writes YAML lines (a list of hosts, a
 	// whole file) that only running Ruby would give. It is blanked out.
 	Structure bool
-	tokenLen   int    // bytes of the token (a multi-line tag keeps its line breaks)
+	tokenLen  int // bytes of the token (a multi-line tag keeps its line breaks)
 }
 
 // Template is a source with its ERB tags masked.

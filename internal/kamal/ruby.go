@@ -161,4 +161,3 @@ func (f *File) wholeFileRuby() error {
 	}
 	return nil
 }
-
