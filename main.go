@@ -100,6 +100,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, summary) // the summary lists every note and error
 	}
 	if err != nil {
+		if in.Check && !errors.As(err, new(*action.InputError)) {
+			return 1 // a check fails on what it found, whatever it is
+		}
 		return exitCode(err)
 	}
 	var outputs []gha.Output

@@ -273,7 +273,7 @@ func TestActionConfigErrorAtLine(t *testing.T) {
 	src := strings.Replace(original(t, "config/deploy.yml"), "image: acme/shop", `image: <%= ENV["APP_IMAGE"] %>`, 1)
 	os.WriteFile(cfg, []byte(src), 0o644)
 	s.run()
-	want := `::error col=8,file=config/deploy.yml,line=3,title=kamal-ecr::image: ERB <%25= ENV["APP_IMAGE"] %25> is empty: environment variable APP_IMAGE is not set. Fix: set the variable`
+	want := `::error col=8,file=config/deploy.yml,line=3,title=kamal-ecr::image: should be a string. Fix: the ERB here renders nothing because APP_IMAGE is not set at this step: set APP_IMAGE in the workflow's env`
 	if s.code != 2 || !strings.Contains(s.stdout.String(), want) {
 		t.Errorf("exit %d; stdout lacks %q:\n%s", s.code, want, s.stdout.String())
 	}

@@ -301,3 +301,58 @@ func TestWholeFileRubyStops(t *testing.T) {
 // placeholder is the shape of the tokens that stand in for ERB tags while
 // parsing: none may reach a user.
 var placeholder = regexp.MustCompile(`ERB[0-9a-z]+_`)
+
+// check: true asks AWS nothing, writes nothing, and fails when the config
+// would change or Kamal would refuse it, with the diff and the annotations.
+func TestCheckMode(t *testing.T) {
+	s := newStep(t, map[string]string{"check": "true"})
+	delete(s.env, "AWS_ACCESS_KEY_ID")
+	delete(s.env, "AWS_SECRET_ACCESS_KEY")
+	s.run()
+	if s.code != 1 || len(s.srv.Calls()) != 0 || s.file("config/deploy.yml") != original(t, "config/deploy.yml") {
+		t.Fatalf("exit %d, calls %v\n%s", s.code, s.srv.Calls(), s.stdout.String())
+	}
+	for _, want := range []string{"## kamal-ecr (check: nothing was changed, AWS was not asked)", "**Check failed.**", "```diff", "+    options: mode=max,image-manifest=true,oci-mediatypes=true"} {
+		if !strings.Contains(s.summary(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, s.summary())
+		}
+	}
+	if !strings.Contains(s.stdout.String(), "::notice col=") || !strings.Contains(s.stdout.String(), "builder.cache.options would change from mode=max") {
+		t.Errorf("no notice of the change:\n%s", s.stdout.String())
+	}
+
+	// Nothing to change and nothing Kamal refuses: it passes.
+	ok := newStep(t, map[string]string{"check": "true", "patch-cache": "false", "pull-through-cache": "off"})
+	src := strings.Replace(original(t, "config/deploy.yml"), "options: mode=max   # every stage", "options: mode=max,image-manifest=true,oci-mediatypes=true", 1)
+	os.WriteFile(filepath.Join(ok.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	if ok.run(); ok.code != 0 {
+		t.Errorf("clean config: exit %d\n%s", ok.code, ok.stdout.String())
+	}
+
+	// Kamal would refuse it: exit 1 with Kamal's message at the line, and the diff still shown.
+	bad := newStep(t, map[string]string{"check": "true"})
+	src = strings.Replace(original(t, "config/deploy.yml"), "builder:\n", "healthcheck:\n  path: /up\nbuilder:\n", 1)
+	os.WriteFile(filepath.Join(bad.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	bad.run()
+	if bad.code != 1 || !strings.Contains(bad.stdout.String(), "::error col=1,file=config/deploy.yml,line=14,title=kamal-ecr::unknown key: healthcheck. Fix: Kamal 2 moved healthcheck: to proxy.healthcheck") ||
+		!strings.Contains(bad.summary(), "```diff") {
+		t.Errorf("exit %d\n%s", bad.code, bad.stdout.String())
+	}
+}
+
+// Kamal's refusals stop a real run at the line, before AWS; validate: false
+// lets a team that knows better go on.
+func TestValidateInput(t *testing.T) {
+	src := strings.Replace(original(t, "config/deploy.yml"), "  username: AWS\n", "", 1)
+	s := newStep(t, nil)
+	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	s.run()
+	if s.code != 2 || len(s.srv.Calls()) != 0 || !strings.Contains(s.stdout.String(), "::error col=1,file=config/deploy.yml,line=9,title=kamal-ecr::registry/username: is required. Fix: add username: AWS") {
+		t.Errorf("exit %d, calls %v\n%s", s.code, s.srv.Calls(), s.stdout.String())
+	}
+	s = newStep(t, map[string]string{"validate": "false"})
+	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	if s.run(); s.code != 0 {
+		t.Errorf("validate: false: exit %d\n%s", s.code, s.stdout.String())
+	}
+}

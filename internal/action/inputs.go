@@ -48,6 +48,8 @@ var InputDefs = []Input{
 	{"rewrite-accessories", "false", "Also rewrite accessories' image: lines in the config to their pull-through cache paths"},
 	{"login", "false", "Fetch an ECR token and output registry-username/registry-password (masked) for KAMAL_REGISTRY_PASSWORD"},
 	{"dry-run", "false", "Make no changes anywhere (no AWS writes, no file writes); report the plan"},
+	{"validate", "true", "Check the config the way Kamal 2.12 does and stop, at the file and line, where kamal deploy would refuse it"},
+	{"check", "false", "For pull requests: no AWS credentials, no AWS call, nothing written; fail (exit 1) when the config would be changed or Kamal would refuse it"},
 }
 
 // OutputDefs lists every output in action.yml order. The README's outputs
@@ -83,6 +85,7 @@ type Inputs struct {
 	ExtraRepositories       []string
 	RewriteAccessories      bool
 	Login, DryRun           bool
+	Validate, Check         bool
 }
 
 // InputError names the input that is wrong.
@@ -113,6 +116,8 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 		RewriteAccessories: p.bool("rewrite-accessories"),
 		Login:              p.bool("login"),
 		DryRun:             p.bool("dry-run"),
+		Validate:           p.bool("validate"),
+		Check:              p.bool("check"),
 	}
 	in.Settings = registry.Settings{ScanOnPush: p.bool("scan-on-push"), KMSKey: p.str("kms-key")}
 	switch m := strings.ToUpper(p.str("image-tag-mutability")); m {
@@ -133,6 +138,10 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 		p.fail("encryption-type", fmt.Sprintf("%q is not AES256 or KMS", p.str("encryption-type")))
 	}
 	in.Settings.Tags = p.tags("repository-tags")
+	if in.Check {
+		in.DryRun = true // a check changes nothing, and asks AWS nothing
+		in.Login = false
+	}
 	if in.ConfigFile != "" { // annotations need the path as GitHub shows it
 		in.ConfigFile = path.Clean(filepath.ToSlash(in.ConfigFile))
 	}

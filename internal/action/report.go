@@ -128,7 +128,10 @@ func flatten(err error) []error {
 func Summary(r *Result, err error) string {
 	var b strings.Builder
 	b.WriteString("## kamal-ecr")
-	if r.DryRun {
+	switch {
+	case r.Check:
+		b.WriteString(" (check: nothing was changed, AWS was not asked)")
+	case r.DryRun:
 		b.WriteString(" (dry run: nothing was changed)")
 	}
 	b.WriteString("\n\n")
@@ -136,9 +139,12 @@ func Summary(r *Result, err error) string {
 		fmt.Fprintf(&b, "Registry %s (from %s).\n\n", code(r.Registry), text(r.RegistryFrom))
 	}
 	if err != nil {
-		if r.Unrestored != "" {
+		switch {
+		case r.Unrestored != "":
 			fmt.Fprintf(&b, "**Failed.** %s may have been changed: putting it back failed.\n\n", code(r.Unrestored))
-		} else {
+		case r.Check:
+			b.WriteString("**Check failed.** Nothing was changed.\n\n")
+		default:
 			b.WriteString("**Failed.** The Kamal config was not changed.\n\n")
 		}
 		for _, e := range flatten(err) {
@@ -219,6 +225,8 @@ func repoStatus(r *Result, s registry.Status, err error) string {
 		return "failed: " + s.Err.Error()
 	case s.Created:
 		return "created"
+	case r.Check:
+		return "not checked (a check asks AWS nothing)"
 	case !r.Checked && r.DryRun && r.CreateRepositories:
 		return "would create if missing (AWS not asked: no credentials)"
 	case !r.Checked && r.DryRun:

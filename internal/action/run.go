@@ -23,6 +23,7 @@ type Deps struct {
 // Result is what happened, for outputs, the summary and annotations.
 type Result struct {
 	DryRun       bool
+	Check        bool // check mode: a dry run that fails on any change
 	Plan         *Plan
 	Registry     string
 	RegistryFrom string
@@ -49,21 +50,21 @@ type Result struct {
 // Run does the whole job. It always returns a Result with what it found,
 // and writes the config only after everything else has succeeded.
 func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
-	res = &Result{DryRun: in.DryRun, CreateRepositories: in.CreateRepositories}
+	res = &Result{DryRun: in.DryRun, Check: in.Check, CreateRepositories: in.CreateRepositories}
 	cfg, err := kamal.Load(d.ReadFile, d.Getenv, in.ConfigFile, in.Destination)
 	if err != nil {
 		return res, err
 	}
-	var problems []error
-	for _, f := range cfg.Findings {
-		if f.Severity == kamal.Error {
-			problems = append(problems, f)
-		} else {
-			res.Findings = append(res.Findings, f)
-		}
+	kamalRefusals, actionRefusals := refusals(in, cfg, res)
+	if len(actionRefusals) > 0 || len(kamalRefusals) > 0 && !in.Check {
+		return res, errors.Join(append(kamalRefusals, actionRefusals...)...)
 	}
-	if len(problems) > 0 {
-		return res, errors.Join(problems...)
+	if len(kamalRefusals) > 0 { // a check goes on to show the diff too
+		defer func() {
+			if err == nil || errors.As(err, new(*CheckError)) {
+				err = errors.Join(append(kamalRefusals, err)...)
+			}
+		}()
 	}
 	if in.Login {
 		findings, err := checkSecrets(d, in, cfg)
@@ -89,7 +90,8 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 	}
 	defer func() {
 		res.Findings = append(res.Findings, plan.Findings...)
-		if err == nil && (res.Patched || in.DryRun) { // edits are reported once they happened
+		var ce *CheckError
+		if (err == nil || errors.As(err, &ce)) && (res.Patched || in.DryRun) { // edits are reported once they happened
 			res.Findings = append(res.Findings, plan.ChangeNotes(in.DryRun)...)
 		}
 	}()
@@ -123,6 +125,9 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 		if _, ok := files[f.Path]; ok {
 			res.ChangedFiles = append(res.ChangedFiles, f.Path)
 		}
+	}
+	if in.Check {
+		return res, &CheckError{Files: res.ChangedFiles}
 	}
 	if in.DryRun {
 		return res, nil
@@ -188,6 +193,9 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 		res.Findings = append(res.Findings, &kamal.Finding{Pos: server.Pos, Severity: kamal.Notice,
 			Msg: fmt.Sprintf("aws-region is %s, but %s is in %s; ECR calls go to %s", in.Region, host.Name, host.Region, host.Region)})
 	}
+	if in.Check {
+		return host, nil, nil // a check asks AWS nothing
+	}
 	clients, err := d.Clients(ctx, host.Region, &host)
 	return host, clients, err
 }
@@ -206,6 +214,9 @@ func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config,
 		host, _ := registry.ParseHost(in.Registry) // validated with the inputs
 		res.RegistryFrom = "registry input"
 		later(host.Name)
+		if in.Check {
+			return host, nil, nil
+		}
 		clients, err := d.Clients(ctx, host.Region, &host)
 		return host, clients, err
 	}
@@ -214,6 +225,12 @@ func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config,
 		return registry.Host{}, nil, &kamal.Finding{Pos: server.Pos, Severity: kamal.Error,
 			Msg: fmt.Sprintf("registry.server reads %s, which is not set, and there is no registry input or AWS region to find the registry by", server.Unset),
 			Fix: "set the registry input (or aws-region), or " + server.Unset + " in the workflow's env"}
+	}
+	if in.Check {
+		host := registry.HostFor("000000000000", region)
+		res.RegistryFrom = "a placeholder account: a check asks AWS nothing"
+		later(host.Name)
+		return host, nil, nil
 	}
 	clients, err := d.Clients(ctx, region, nil)
 	if err != nil {
@@ -251,7 +268,11 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 		res.Repos = planned(plan, in)
 		if in.Discover {
 			res.RulesFrom = ""
-			plan.note(kamal.Notice, kamal.Pos{}, "the pull-through cache rules were not read: a dry run without AWS credentials asks AWS nothing",
+			why := "a dry run without AWS credentials asks AWS nothing"
+			if in.Check {
+				why = "a check asks AWS nothing"
+			}
+			plan.note(kamal.Notice, kamal.Pos{}, "the pull-through cache rules were not read: "+why,
 				"give the rules with pull-through-cache (such as docker.io=docker-hub), or run with AWS credentials")
 		}
 		return rules, !in.Discover, missingRepos(in, res.Repos)

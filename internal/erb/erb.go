@@ -366,6 +366,37 @@ func (t *Template) Expand(s string, getenv func(string) string) (string, error) 
 	return b.String(), nil
 }
 
+// Render is what Ruby's ERB writes for a value read from the masked text,
+// as far as it can be known without running Ruby: ENV["X"] of an unset X
+// renders nothing, as in Ruby, and X is listed in unset. ok is false when
+// some tag needs Ruby (or fails in Ruby, as ENV.fetch("X") does without X).
+func (t *Template) Render(s string, getenv func(string) string) (out string, unset []string, ok bool) {
+	ok = true
+	var b strings.Builder
+	last := 0
+	t.tokens(s, func(at int, tag Tag) {
+		b.WriteString(s[last:at])
+		last = at + tag.tokenLen
+		switch {
+		case tag.Comment:
+		case !tag.Output:
+			ok = false
+		default:
+			v, err := Eval(t.code(tag), getenv)
+			switch {
+			case err == nil:
+			case err.Unset != "" && strings.HasPrefix(err.Why, "is empty"):
+				unset = append(unset, err.Unset)
+			default:
+				ok = false
+			}
+			b.WriteString(v)
+		}
+	})
+	b.WriteString(s[last:])
+	return b.String(), unset, ok
+}
+
 var (
 	envIndex = regexp.MustCompile(`^ENV\[\s*(?:"([^"]*)"|'([^']*)')\s*\]$`)
 	envFetch = regexp.MustCompile(`^ENV\.fetch\(\s*(?:"([^"]*)"|'([^']*)')\s*(?:,\s*(?:"([^"#]*)"|'([^']*)'|(-?\d+)|(nil))\s*)?\)$`)

@@ -80,13 +80,3 @@ func (c *Config) checkCache() {
 		}
 	}
 }
-
-// checkKamal1 notes keys of Kamal 1 layouts, which Kamal 2 rejects.
-func (c *Config) checkKamal1(root view) {
-	if _, e := root.get("traefik"); e != nil {
-		c.note(&Finding{Pos: e.file.pos(e.key), Severity: Notice, Msg: "traefik: is a Kamal 1 key that Kamal 2 rejects", Fix: "move to proxy: (kamal upgrade)"})
-	}
-	if _, e := c.builder.get("multiarch"); e != nil {
-		c.note(&Finding{Pos: e.file.pos(e.key), Severity: Notice, Msg: "builder.multiarch is a Kamal 1 key that Kamal 2 rejects", Fix: "use builder.arch"})
-	}
-}

@@ -197,11 +197,18 @@ func (c *Config) value(e *entry) Value {
 
 func (c *Config) note(f *Finding) { c.Findings = append(c.Findings, f) }
 
+// MissingDestination is Kamal's refusal of a config that sets
+// require_destination: true when no destination is given, or nil.
+func (c *Config) MissingDestination() *Finding {
+	_, e := rootView(c.Files).get("require_destination")
+	if e == nil || c.Destination != "" || e.val.Value != "true" {
+		return nil
+	}
+	return errorAt(e.file.pos(e.key), "set the destination input", "You must specify a destination")
+}
+
 func (c *Config) resolve() error {
 	root := rootView(c.Files)
-	if _, e := root.get("require_destination"); e != nil && c.Destination == "" && e.val.Value == "true" {
-		return errorAt(e.file.pos(e.key), "set the destination input", "this config sets require_destination: true, so Kamal needs a destination")
-	}
 	_, e := root.get("service")
 	c.Service = c.value(e)
 	_, e = root.get("image")
@@ -225,7 +232,6 @@ func (c *Config) resolve() error {
 	}
 	c.checkRuby()
 	c.check()
-	c.checkKamal1(root)
 	return nil
 }
 

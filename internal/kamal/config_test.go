@@ -139,7 +139,6 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"missing file", map[string]string{}, "", "config/deploy.yml: config file not found; set the config-file input"},
 		{"missing destination", map[string]string{"config/deploy.yml": "image: a/b\n"}, "qa", "config/deploy.qa.yml: config file not found"},
-		{"require destination", map[string]string{"config/deploy.yml": "image: a/b\nrequire_destination: true\n"}, "", "config/deploy.yml:2:1: this config sets require_destination: true"},
 		{"bad yaml", map[string]string{"config/deploy.yml": "image: a/b\nbuilder:\n  arch: [amd64\n"}, "", "config/deploy.yml:3:9: invalid YAML: this `[` is never closed"},
 		{"not a mapping", map[string]string{"config/deploy.yml": "- a\n- b\n"}, "", "config/deploy.yml:1: a Kamal config must be a mapping"},
 		{"unclosed erb", map[string]string{"config/deploy.yml": "image: <%= ENV['X']\n"}, "", "line 1: ERB tag is not closed"},
@@ -167,7 +166,6 @@ func TestFindings(t *testing.T) {
 		{"options as a map", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options:\n      mode: max\n", nil},
 		{"oci false", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: oci-mediatypes=false\n", []string{"warning config/deploy.yml:5:14: oci-mediatypes=false"}},
 		{"cache image with host", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    image: ghcr.io/a/b-cache\n", []string{"error config/deploy.yml:5:12: builder.cache.image \"ghcr.io/a/b-cache\" includes the registry host ghcr.io"}},
-		{"kamal 1", "image: a/b\ntraefik:\n  options: {}\nbuilder:\n  multiarch: false\n", []string{"notice config/deploy.yml:2:1: traefik: is a Kamal 1 key", "notice config/deploy.yml:5:3: builder.multiarch is a Kamal 1 key"}},
 		{"inside erb if", "image: a/b\n<% if File.exist?(\"x\") %>\nbuilder:\n  cache:\n    type: registry\n<% end %>\n", []string{"warning config/deploy.yml:5:11: builder.cache.type sits inside the ERB block opened at line 2"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,5 +292,18 @@ accessories:
 		if tt.cache == "registry" && (err != nil || e == nil || e.Line != 11) {
 			t.Errorf("env %v: patch %+v, %v", tt.env, e, err)
 		}
+	}
+}
+
+func TestMissingDestination(t *testing.T) {
+	c, err := load(t, map[string]string{"config/deploy.yml": "image: a/b\nrequire_destination: true\n", "config/deploy.qa.yml": ""}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := c.MissingDestination(); f == nil || f.Error() != "config/deploy.yml:2:1: You must specify a destination; set the destination input" {
+		t.Errorf("finding = %v", f)
+	}
+	if c, _ := load(t, map[string]string{"config/deploy.yml": "image: a/b\nrequire_destination: true\n", "config/deploy.qa.yml": ""}, nil, "qa"); c.MissingDestination() != nil {
+		t.Error("refused with a destination")
 	}
 }

@@ -1,0 +1,42 @@
+package action
+
+import (
+	"strings"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
+)
+
+// refusals splits what stops the run: Kamal's own refusals of the config
+// (with validate, in the order Kamal meets them), then the action's, except
+// where Kamal already refuses the same key. Softer findings go to res.
+func refusals(in Inputs, cfg *kamal.Config, res *Result) (kamalRefusals, actionRefusals []error) {
+	at := map[kamal.Pos]bool{}
+	if in.Validate {
+		v := cfg.Validate()
+		for _, p := range v.Problems {
+			kamalRefusals = append(kamalRefusals, p)
+			at[p.Pos] = true
+		}
+		if v.Skipped != nil {
+			res.Findings = append(res.Findings, v.Skipped)
+		}
+	} else if f := cfg.MissingDestination(); f != nil {
+		actionRefusals = append(actionRefusals, f)
+	}
+	for _, f := range cfg.Findings {
+		switch {
+		case f.Severity != kamal.Error:
+			res.Findings = append(res.Findings, f)
+		case !at[f.Pos]:
+			actionRefusals = append(actionRefusals, f)
+		}
+	}
+	return kamalRefusals, actionRefusals
+}
+
+// CheckError is a check (check: true) that found the config would change.
+type CheckError struct{ Files []string }
+
+func (e *CheckError) Error() string {
+	return "check: kamal-ecr would change " + strings.Join(e.Files, " and ") + " (the diff is in the summary): run it without check: true, or apply the diff and commit it"
+}

@@ -1,0 +1,87 @@
+package kamal
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Each testdata/validate/<case>/deploy.yml is checked as Kamal checks it;
+// want.out lists every problem at its place, Kamal's wording then the fix.
+func TestValidateGolden(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "validate", "*"))
+	if len(dirs) == 0 {
+		t.Fatal("no golden cases")
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			read := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
+			c, err := Load(read, emptyEnv, "deploy.yml", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := c.Validate()
+			var b strings.Builder
+			for _, p := range v.Problems {
+				fmt.Fprintf(&b, "%s\n", p.Error())
+			}
+			if v.Skipped != nil {
+				fmt.Fprintf(&b, "notice %s\n", v.Skipped.Error())
+			}
+			want := filepath.Join(dir, "want.out")
+			if *update {
+				os.WriteFile(want, []byte(b.String()), 0o644)
+				return
+			}
+			w, err := os.ReadFile(want)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if b.String() != string(w) {
+				t.Errorf("problems:\n%s\nwant:\n%s", b.String(), w)
+			}
+		})
+	}
+}
+
+func TestValidateTypes(t *testing.T) {
+	base := "service: s\nimage: a/b\nservers:\n  - 1.2.3.4\nregistry:\n  server: r\n  username: u\n  password: [P]\nbuilder:\n  arch: amd64\n"
+	for _, tt := range []struct{ name, extra, want string }{
+		{"clean", "", ""},
+		{"yes is a boolean", "proxy:\n  host: a.example\n  ssl: yes\n", ""},
+		{"integer as string", "retain_containers: \"3\"\n", "retain_containers: should be an integer"},
+		{"number is a string", "env:\n  clear:\n    PORT: 3000\n", ""},
+		{"null is no string", "env:\n  clear:\n    PORT:\n", "env/clear/PORT: should be a string"},
+		{"date is no string", "env:\n  clear:\n    SINCE: 2024-01-01\n", "env/clear/SINCE: should be a string"},
+		{"x- keys at the top", "x-anchors:\n  a: 1\n", ""},
+		{"x- keys nested", "builder:\n  arch: amd64\n  x-note: 1\n", "builder: unknown key: x-note"},
+		{"arch list", "builder:\n  arch: [amd64, arm64]\n", ""},
+		{"arch wrong", "builder:\n  arch: {a: 1}\n", "builder/arch: should be an array or a string"},
+		{"proxy false in a role", "servers:\n  web:\n    hosts: [1.2.3.4]\n    proxy: false\n  jobs:\n    hosts: [1.2.3.5]\n    proxy: true\n", ""},
+		{"localhost registry", "registry:\n  server: localhost:5555\n", ""},
+		{"tags in a role env", "servers:\n  web:\n    hosts: [1.2.3.4]\n    env:\n      clear: {A: b}\n      tags: {x: {A: c}}\n", "servers/web/env: tags are only allowed in the root env"},
+		{"alias on a command", "aliases:\n  deploy: app exec bin/deploy\n", "aliases/deploy: Alias 'deploy' conflicts with a built-in command."},
+		{"restart policy", "accessories:\n  db:\n    image: mysql\n    host: 1.2.3.4\n    options:\n      restart: sometimes\n", "accessories/db/options/restart: should be no, always, unless-stopped, on-failure, or on-failure:N"},
+		{"ssl on two hosts", "servers:\n  web:\n    hosts: [1.2.3.4, 1.2.3.5]\n    proxy:\n      host: a.example\n      ssl: true\n", "SSL is only supported on a single server unless you provide custom certificates, found 2 servers for role web"},
+		{"minimum version", "minimum_version: 3.0.0\n", "Current version is 2.12.0, minimum required is 3.0.0"},
+		{"merge keys", "x-b: &b\n  arch: amd64\n  bogus: 1\nbuilder:\n  <<: *b\n", "builder: unknown key: bogus"},
+		{"Ruby value skipped", "env:\n  clear:\n    V: <%= `git rev-parse HEAD` %>\n", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := load(t, map[string]string{"config/deploy.yml": base + tt.extra}, nil, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := c.Validate()
+			got := ""
+			if len(v.Problems) > 0 {
+				got = v.Problems[0].Msg
+			}
+			if got != tt.want {
+				t.Errorf("first problem %q, want %q (all: %v)", got, tt.want, v.Problems)
+			}
+		})
+	}
+}

@@ -1,0 +1,258 @@
+package kamal
+
+import (
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The validator works on the config as Kamal loads it: each file's ERB
+// rendered, YAML loaded the way Ruby's Psych loads it (YAML 1.1 scalars,
+// aliases and merge keys resolved), then the files deep-merged. A vnode is
+// one value of that, with the place that defines it.
+
+type vkind int
+
+const (
+	vNull vkind = iota
+	vStr
+	vInt
+	vFloat
+	vBool
+	vDate // Psych turns 2024-01-01 into a Date, which is no string
+	vMap
+	vSeq
+	vRuby // computed by Ruby the action does not run: every check passes
+)
+
+type vnode struct {
+	kind   vkind
+	text   string // a scalar as written (after ERB)
+	keys   []string
+	vals   map[string]*vnode
+	items  []*vnode
+	pos    Pos    // the value
+	keyPos Pos    // its key, for a mapping entry
+	unset  string // an environment variable ERB read here and found unset
+}
+
+func (n *vnode) get(key string) *vnode {
+	if n == nil || n.kind != vMap {
+		return nil
+	}
+	return n.vals[key]
+}
+
+func (n *vnode) has(key string) bool { return n.get(key) != nil }
+
+// present is Ruby's present?: not nil, false, empty or blank.
+func (n *vnode) present() bool {
+	if n == nil {
+		return false
+	}
+	switch n.kind {
+	case vNull:
+		return false
+	case vStr:
+		return strings.TrimSpace(n.text) != ""
+	case vBool:
+		return n.text == "true"
+	case vMap:
+		return len(n.keys) > 0
+	case vSeq:
+		return len(n.items) > 0
+	}
+	return true
+}
+
+type treeBuilder struct {
+	f      *File
+	getenv func(string) string
+	seen   map[*yaml.Node]*vnode
+}
+
+// valueTree is the merged config Kamal validates, with the Ruby-written
+// sections marked so that no check looks inside them.
+func (c *Config) valueTree() *vnode {
+	var root *vnode
+	for _, f := range c.Files {
+		var n *vnode
+		if f.root != nil {
+			b := &treeBuilder{f: f, getenv: c.getenv, seen: map[*yaml.Node]*vnode{}}
+			n = b.node(f.root)
+		} else {
+			n = &vnode{kind: vMap, vals: map[string]*vnode{}, pos: Pos{File: f.Path}}
+		}
+		for _, s := range c.Ruby {
+			if s.Pos.File == f.Path && s.Path != "" {
+				markRuby(n, strings.Split(s.Path, "."), s.Pos)
+			}
+		}
+		if root == nil {
+			root = n
+		} else {
+			root = deepMerge(root, n)
+		}
+	}
+	// A server read from a variable a later step sets is Kamal's to see.
+	if s := root.get("registry").get("server"); s != nil && c.Server.Unset != "" {
+		s.kind = vRuby
+	}
+	return root
+}
+
+func markRuby(n *vnode, path []string, pos Pos) {
+	for i, k := range path {
+		next := n.get(k)
+		if next == nil {
+			return
+		}
+		if i == len(path)-1 {
+			*next = vnode{kind: vRuby, pos: pos, keyPos: next.keyPos}
+			return
+		}
+		n = next
+	}
+}
+
+// deepMerge is ActiveSupport's deep_merge: mappings merge key by key, the
+// later file wins for anything else; keys keep their first order.
+func deepMerge(a, b *vnode) *vnode {
+	if a.kind != vMap || b.kind != vMap {
+		return b
+	}
+	out := &vnode{kind: vMap, vals: map[string]*vnode{}, pos: a.pos, keyPos: a.keyPos}
+	for _, k := range a.keys {
+		out.keys = append(out.keys, k)
+		out.vals[k] = a.vals[k]
+	}
+	for _, k := range b.keys {
+		if old, ok := out.vals[k]; ok {
+			out.vals[k] = deepMerge(old, b.vals[k])
+			continue
+		}
+		out.keys = append(out.keys, k)
+		out.vals[k] = b.vals[k]
+	}
+	return out
+}
+
+func (b *treeBuilder) node(n *yaml.Node) *vnode {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return b.node(n.Alias)
+	}
+	if v, ok := b.seen[n]; ok {
+		return v
+	}
+	v := &vnode{pos: b.f.pos(n)}
+	b.seen[n] = v
+	switch n.Kind {
+	case yaml.MappingNode:
+		v.kind, v.vals = vMap, map[string]*vnode{}
+		b.mapping(v, n)
+	case yaml.SequenceNode:
+		v.kind = vSeq
+		for _, c := range n.Content {
+			v.items = append(v.items, b.node(c))
+		}
+	case yaml.ScalarNode:
+		b.scalar(v, n)
+	default:
+		v.kind = vNull
+	}
+	return v
+}
+
+// mapping fills v with n's keys in order, as Psych does: a merge key (<<)
+// sets the merged mapping's keys where it stands, and a later key wins, in
+// the place its key first took.
+func (b *treeBuilder) mapping(v *vnode, n *yaml.Node) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Tag == "!!merge" {
+			for _, src := range mergeSources(val) {
+				sv := b.node(src) // built once, however often it is merged
+				if sv == v || sv.kind != vMap {
+					continue // a mapping that merges itself adds nothing
+				}
+				for _, key := range sv.keys {
+					if _, ok := v.vals[key]; !ok {
+						v.keys = append(v.keys, key)
+					}
+					v.vals[key] = sv.vals[key]
+				}
+			}
+			continue
+		}
+		key := k.Value
+		if b.f.tmpl.Contains(key) {
+			key, _, _ = b.f.tmpl.Render(key, b.getenv)
+		}
+		c := *b.node(val)
+		c.keyPos = b.f.pos(k)
+		if _, ok := v.vals[key]; !ok {
+			v.keys = append(v.keys, key)
+		}
+		v.vals[key] = &c
+	}
+}
+
+var (
+	yamlNull  = regexp.MustCompile(`^(?:~|null|Null|NULL|)$`)
+	yamlTrue  = regexp.MustCompile(`^(?i:yes|true|on)$`)
+	yamlFalse = regexp.MustCompile(`^(?i:no|false|off)$`)
+	yamlInt   = regexp.MustCompile(`^[-+]?(?:0|[1-9][0-9_,]*|0[0-7_]+|0b[01_]+|0x[0-9a-fA-F_]+)$`)
+	yamlFloat = regexp.MustCompile(`^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$`)
+	yamlDate  = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$`)
+)
+
+// scalar types a scalar as Psych would, after rendering its ERB.
+func (b *treeBuilder) scalar(v *vnode, n *yaml.Node) {
+	text := n.Value
+	if b.f.tmpl.Contains(text) {
+		out, unset, ok := b.f.tmpl.Render(text, b.getenv)
+		if !ok {
+			v.kind = vRuby
+			return
+		}
+		text = out
+		if len(unset) > 0 {
+			v.unset = unset[0]
+		}
+		if n.Style == 0 || n.Style&yaml.TaggedStyle != 0 {
+			text = strings.TrimSpace(text)
+		}
+	}
+	v.text = text
+	switch {
+	case n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		v.kind = vStr
+	case n.Style&yaml.TaggedStyle != 0:
+		v.kind = map[string]vkind{"!!str": vStr, "!!int": vInt, "!!float": vFloat, "!!bool": vBool, "!!null": vNull}[n.Tag]
+		if n.Tag != "!!null" && v.kind == vNull {
+			v.kind = vStr
+		}
+	default:
+		v.kind = plainKind(text)
+		if v.kind == vBool {
+			v.text = map[bool]string{true: "true", false: "false"}[yamlTrue.MatchString(text)]
+		}
+	}
+}
+
+func plainKind(s string) vkind {
+	switch {
+	case yamlNull.MatchString(s):
+		return vNull
+	case yamlTrue.MatchString(s), yamlFalse.MatchString(s):
+		return vBool
+	case yamlInt.MatchString(s):
+		return vInt
+	case yamlFloat.MatchString(s):
+		return vFloat
+	case yamlDate.MatchString(s):
+		return vDate
+	}
+	return vStr
+}
