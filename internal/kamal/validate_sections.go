@@ -588,4 +588,3 @@ func unknownKeysFix(ctx string, keys []string) string {
 	}
 	return "remove it or fix its spelling"
 }
-
