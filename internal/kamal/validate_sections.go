@@ -501,14 +501,17 @@ func (v *validator) sslRoles(roles []role) {
 		}
 	}
 	var dup []string
+	var where Pos
 	for i, h := range hosts {
 		if slices.Index(hosts, h) < i && !slices.Contains(dup, h) {
+			if len(dup) == 0 {
+				where = at[i]
+			}
 			dup = append(dup, h)
-			_ = at[i]
 		}
 	}
 	if len(dup) > 0 {
-		v.problems = append(v.problems, &Finding{Pos: at[0], Severity: Error,
+		v.problems = append(v.problems, &Finding{Pos: where, Severity: Error,
 			Msg: "Different roles can't share the same host for SSL: " + strings.Join(dup, ", "), Fix: "give each role its own host"})
 	}
 }
