@@ -35,6 +35,17 @@ func TestContainer(t *testing.T) {
 			t.Fatalf("%s pull %s: %v\n%s", engine, image, err, out)
 		}
 	}
+	t.Run("version", func(t *testing.T) {
+		args := []string{"run", "--rm"}
+		if engine == "podman" {
+			args = append(args, podmanQuirks...)
+		}
+		args = append(args, image, "--version")
+		out, err := exec.Command(engine, args...).CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "kamal-ecr ") {
+			t.Errorf("--version: %v\n%s", err, out)
+		}
+	})
 	t.Run("dry run", func(t *testing.T) {
 		r := newRunnerStep(t, engine, image, map[string]string{"dry-run": "true"})
 		before := r.snapshot()
@@ -96,6 +107,9 @@ func TestContainer(t *testing.T) {
 		}
 	})
 }
+
+// podmanQuirks are this host's: crun cannot run here, and rlimits cannot be raised.
+var podmanQuirks = []string{"--runtime", "runc", "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"}
 
 // runnerUID is the runner's user, who owns the checkout and the file-command files.
 const runnerUID = 1001
@@ -182,8 +196,8 @@ func (r *runnerStep) run() {
 		"-v", filepath.Join(r.temp, "_runner_file_commands")+":/github/file_commands",
 		"-v", r.workspace+":/github/workspace",
 		"--read-only", "--network", "host")
-	if r.engine == "podman" { // this host: crun cannot run here, and rlimits cannot be raised
-		args = append(args, "--runtime", "runc", "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768")
+	if r.engine == "podman" {
+		args = append(args, podmanQuirks...)
 	}
 	args = append(args, r.image)
 	cmd := exec.Command(r.engine, args...)

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/action"
 )
 
 // After a failure nothing is reported as changed, and repositories say what
@@ -354,5 +356,29 @@ func TestValidateInput(t *testing.T) {
 	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
 	if s.run(); s.code != 0 {
 		t.Errorf("validate: false: exit %d\n%s", s.code, s.stdout.String())
+	}
+}
+
+// A stop while the config is still being read (reading does not look at the
+// context) ends the run within the grace period, with nothing written.
+func TestStopWhileReading(t *testing.T) {
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	d := action.Deps{
+		ReadFile:  func(string) ([]byte, error) { <-block; return nil, os.ErrNotExist },
+		WriteFile: func(string, []byte) error { t.Error("wrote a file"); return nil },
+		Getenv:    func(string) string { return "" },
+		Mask:      func(string) {},
+	}
+	in, err := action.ParseInputs(action.Defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(&StoppedError{Signal: syscall.SIGTERM})
+	start := time.Now()
+	_, err = runAction(ctx, d, in)
+	if err == nil || !strings.Contains(err.Error(), "stopped by terminated") || time.Since(start) > 2*grace {
+		t.Errorf("err %v after %v", err, time.Since(start))
 	}
 }

@@ -99,7 +99,7 @@ YML
   printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY" >"$workdir/registries.conf"
   export CONTAINERS_REGISTRIES_CONF="$workdir/registries.conf"
   for _ in $(seq 50); do
-    curl -fsS "http://$REGISTRY/v2/" >/dev/null 2>&1 && return
+    python3 -c "import urllib.request; urllib.request.urlopen('http://$REGISTRY/v2/', timeout=1)" 2>/dev/null && return
     sleep 0.1
   done
   echo "the registry did not start:"; cat "$workdir/registry.log"; return 1

@@ -108,3 +108,17 @@ func BenchmarkLoadSyntaxErrorAnchorHeavy(b *testing.B) {
 		}
 	}
 }
+
+// Kamal's checks over the same 5,000-line config.
+func BenchmarkValidate5000(b *testing.B) {
+	src := bigConfig(5000)
+	read := func(string) ([]byte, error) { return src, nil }
+	c, err := Load(read, func(string) string { return "" }, "deploy.yml", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Validate()
+	}
+}
