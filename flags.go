@@ -84,7 +84,8 @@ Flags (booleans take --flag or --flag=false):
 	fmt.Fprint(w, `
 Exit status:
   0  success
-  1  AWS refused or failed, the network, a file that could not be written
+  1  AWS refused or failed, the network, a file that could not be written, a
+     stop; with --check, a config that would change or that Kamal would refuse
   2  a problem in the inputs or the Kamal config, reported at its file and line
 `)
 }

@@ -280,68 +280,25 @@ func (v *validator) env(ctx string, n *vnode) {
 		return
 	}
 	v.with(ctx, func() {
-		if n.kind == vRuby || !v.typeCheck(n, tHash) {
-			return
-		}
-		special := false
-		for _, k := range n.keys {
-			if slices.Contains(envSpecialKeys, k) {
-				special = true
-			}
-		}
-		if !special {
-			v.hashOf(n, tString)
-			return
-		}
-		var unknown []string
-		for _, k := range n.keys {
-			if !slices.Contains(envSpecialKeys, k) {
-				unknown = append(unknown, k)
-			}
-		}
-		if len(unknown) > 0 {
-			v.fail(n.vals[unknown[0]].keyPos, "put plain variables under clear:", unknownKeys(unknown))
-		}
-		if c := n.get("clear"); c != nil {
-			v.with("clear", func() { v.hashOf(c, tString) })
-		}
-		if s := n.get("secret"); s != nil {
-			v.with("secret", func() { v.arrayOf(s, tString) })
-		}
-		if t := n.get("tags"); t != nil {
-			if ctx != "env" {
-				v.fail(t.keyPos, "move tags to the root env", "tags are only allowed in the root env")
-				return
-			}
-			v.with("tags", func() {
-				if !v.typeCheck(t, tHash) || t.kind != vMap {
-					return
-				}
-				for _, tag := range t.keys {
-					tv := t.vals[tag]
-					v.with(tag, func() {
-						if v.typeCheck(tv, tHash) && tv.kind == vMap {
-							v.tagEnv(tv)
-						}
-					})
-				}
-			})
+		if n.kind != vRuby && v.typeCheck(n, tHash) {
+			v.envBody(n, ctx == "env")
 		}
 	})
 }
 
-// tagEnv validates a tag's env (in its own context: tags cannot nest).
-func (v *validator) tagEnv(n *vnode) {
-	special := slices.ContainsFunc(n.keys, func(k string) bool { return slices.Contains(envSpecialKeys, k) })
-	if !special {
+func (v *validator) envBody(n *vnode, root bool) {
+	if !slices.ContainsFunc(n.keys, func(k string) bool { return slices.Contains(envSpecialKeys, k) }) {
 		v.hashOf(n, tString)
 		return
 	}
+	var unknown []string
 	for _, k := range n.keys {
 		if !slices.Contains(envSpecialKeys, k) {
-			v.fail(n.vals[k].keyPos, "put plain variables under clear:", unknownKeys([]string{k}))
-			return
+			unknown = append(unknown, k)
 		}
+	}
+	if len(unknown) > 0 {
+		v.fail(n.vals[unknown[0]].keyPos, "put plain variables under clear:", unknownKeys(unknown))
 	}
 	if c := n.get("clear"); c != nil {
 		v.with("clear", func() { v.hashOf(c, tString) })
@@ -349,8 +306,25 @@ func (v *validator) tagEnv(n *vnode) {
 	if s := n.get("secret"); s != nil {
 		v.with("secret", func() { v.arrayOf(s, tString) })
 	}
-	if n.has("tags") {
-		v.fail(n.vals["tags"].keyPos, "move tags to the root env", "tags are only allowed in the root env")
+	t := n.get("tags")
+	switch {
+	case t == nil:
+	case !root:
+		v.fail(t.keyPos, "move tags to the root env", "tags are only allowed in the root env")
+	default:
+		v.with("tags", func() {
+			if !v.typeCheck(t, tHash) || t.kind != vMap {
+				return
+			}
+			for _, tag := range t.keys {
+				tv := t.vals[tag]
+				v.with(tag, func() {
+					if v.typeCheck(tv, tHash) && tv.kind == vMap {
+						v.envBody(tv, false)
+					}
+				})
+			}
+		})
 	}
 }
 
