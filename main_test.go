@@ -535,3 +535,15 @@ func TestActionConfigPath(t *testing.T) {
 		}
 	})
 }
+
+// A server from a variable a later step sets is not "computed by Ruby".
+func TestDeferredServerNoSkipNotice(t *testing.T) {
+	s := newStep(t, nil)
+	src := strings.Replace(original(t, "config/deploy.yml"), "  server: "+host, `  server: <%= ENV["ECR_REGISTRY"] %>`, 1)
+	src = strings.Replace(src, "  password: <%= %x(aws ecr get-login-password) %>", "  password: [KAMAL_REGISTRY_PASSWORD]", 1)
+	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	s.run()
+	if s.code != 0 || strings.Contains(s.stdout.String(), "computed by Ruby") {
+		t.Errorf("exit %d\n%s", s.code, s.stdout.String())
+	}
+}

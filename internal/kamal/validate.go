@@ -131,7 +131,9 @@ var typeNames = map[vtype]string{tString: "a string", tInt: "an integer", tBool:
 
 func (v *validator) ok(n *vnode, types ...vtype) bool {
 	if n.kind == vRuby {
-		v.skipped = append(v.skipped, n.pos)
+		if !n.later {
+			v.skipped = append(v.skipped, n.pos)
+		}
 		return true
 	}
 	for _, t := range types {

@@ -130,7 +130,7 @@ func (v *validator) registry(n *vnode, ctx string) {
 		}
 		v.against(rest, registryExample)
 		server := n.get("server")
-		if server != nil && (server.kind == vRuby || localRegistry.MatchString(server.text)) {
+		if server != nil && (server.kind == vRuby && !server.later || localRegistry.MatchString(server.text)) {
 			return
 		}
 		for _, k := range []string{"username", "password"} {

@@ -35,6 +35,7 @@ type vnode struct {
 	pos    Pos    // the value
 	keyPos Pos    // its key, for a mapping entry
 	unset  string // an environment variable ERB read here and found unset
+	later  bool   // vRuby because a later step sets its variable: not Ruby, nothing to say
 }
 
 func (n *vnode) get(key string) *vnode {
@@ -97,7 +98,7 @@ func (c *Config) valueTree() *vnode {
 	}
 	// A server read from a variable a later step sets is Kamal's to see.
 	if s := root.get("registry").get("server"); s != nil && c.Server.Unset != "" {
-		s.kind = vRuby
+		s.kind, s.later = vRuby, true
 	}
 	return root
 }
