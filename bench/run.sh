@@ -27,8 +27,13 @@ mkdir -p "$work/ws/config"
 cat > "$work/ws/config/deploy.yml" <<'YAML'
 service: shop
 image: acme/shop
+servers:
+  - 10.0.0.10
 registry:
   server: 123456789012.dkr.ecr.us-east-1.amazonaws.com
+  username: AWS
+  password:
+    - KAMAL_REGISTRY_PASSWORD
 builder:
   arch: amd64
   cache:
@@ -37,6 +42,7 @@ builder:
 accessories:
   db:
     image: mysql:8.4
+    host: 10.0.0.10
 YAML
 cp "$work/ws/config/deploy.yml" "$work/deploy.orig.yml"
 

@@ -60,11 +60,7 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 		return res, errors.Join(append(kamalRefusals, actionRefusals...)...)
 	}
 	if len(kamalRefusals) > 0 { // a check goes on to show the diff too
-		defer func() {
-			if err == nil || errors.As(err, new(*CheckError)) {
-				err = errors.Join(append(kamalRefusals, err)...)
-			}
-		}()
+		defer func() { err = errors.Join(append(kamalRefusals, err)...) }()
 	}
 	if in.Login {
 		findings, err := checkSecrets(d, in, cfg)
@@ -132,8 +128,8 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 	if in.DryRun {
 		return res, nil
 	}
-	if err := context.Cause(ctx); err != nil && ctx.Err() != nil { // stopped: write nothing
-		return res, err
+	if ctx.Err() != nil { // stopped: write nothing
+		return res, context.Cause(ctx)
 	}
 	var written []*kamal.File
 	for _, f := range cfg.Files { // base first, so the order is stable
