@@ -125,9 +125,10 @@ const (
 	tHash
 	tArray
 	tNil
+	tSymbol // :verbose; YAML gives such a value only where a string would do too
 )
 
-var typeNames = map[vtype]string{tString: "a string", tInt: "an integer", tBool: "a boolean", tHash: "a hash", tArray: "an array", tNil: "a nilclass"}
+var typeNames = map[vtype]string{tString: "a string", tInt: "an integer", tBool: "a boolean", tHash: "a hash", tArray: "an array", tNil: "a nilclass", tSymbol: "a symbol"}
 
 func (v *validator) ok(n *vnode, types ...vtype) bool {
 	if n.kind == vRuby {
@@ -138,7 +139,7 @@ func (v *validator) ok(n *vnode, types ...vtype) bool {
 	}
 	for _, t := range types {
 		switch t {
-		case tString:
+		case tString, tSymbol:
 			if n.kind == vStr || n.kind == vInt || n.kind == vFloat || n.kind == vBool {
 				return true
 			}
@@ -257,11 +258,11 @@ func (v *validator) value(key string, n *vnode, e *example) {
 	case key == "hooks_output":
 		if n.kind == vMap {
 			for _, hook := range n.keys {
-				v.with(hook, func() { v.typeCheck(n.vals[hook], tString) })
+				v.with(hook, func() { v.typeCheck(n.vals[hook], tString, tSymbol) })
 			}
 			return
 		}
-		v.typeCheck(n, tString)
+		v.typeCheck(n, tString, tSymbol)
 	case key == "hosts":
 		v.hosts(n)
 	case e.kind == exSeq:

@@ -32,10 +32,7 @@ func (v *validator) servers(root *vnode) []role {
 	if !ok || n.kind == vRuby || n.kind == vNull {
 		return nil
 	}
-	primary := "web"
-	if p := root.get("primary_role"); p != nil && p.kind == vStr {
-		primary = p.text
-	}
+	primary := primaryRole(root)
 	if n.kind == vSeq {
 		v.with("servers", func() { v.hosts(n) })
 		return []role{{name: "web", pos: n.keyPos, hosts: hostNames(n), proxied: primary == "web"}}
@@ -89,6 +86,14 @@ func (v *validator) servers(root *vnode) []role {
 		roles = append(roles, r)
 	}
 	return roles
+}
+
+// primaryRole is primary_role, web by default.
+func primaryRole(root *vnode) string {
+	if p := root.get("primary_role"); p.present() && p.kind != vMap && p.kind != vSeq {
+		return p.text
+	}
+	return "web"
 }
 
 func hostNames(n *vnode) []string {
@@ -402,10 +407,7 @@ func (v *validator) ensure(c *Config, root *vnode, roles []role) {
 			v.problems = append(v.problems, &Finding{Pos: file, Severity: Error, Msg: "No servers or accessories specified", Fix: "add servers: with the hosts to deploy to"})
 		}
 	default:
-		primary := "web"
-		if p := root.get("primary_role"); p != nil && p.kind == vStr {
-			primary = p.text
-		}
+		primary := primaryRole(root)
 		i := slices.IndexFunc(roles, func(r role) bool { return r.name == primary })
 		switch {
 		case i < 0:

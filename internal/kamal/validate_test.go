@@ -68,6 +68,12 @@ func TestValidateTypes(t *testing.T) {
 		{"minimum version", "minimum_version: 3.0.0\n", "Current version is 2.12.0, minimum required is 3.0.0"},
 		{"merge keys", "x-b: &b\n  arch: amd64\n  bogus: 1\nbuilder:\n  <<: *b\n", "builder: unknown key: bogus"},
 		{"Ruby value skipped", "env:\n  clear:\n    V: <%= `git rev-parse HEAD` %>\n", ""},
+		{"hooks_output list", "hooks_output: [a]\n", "hooks_output: should be a string or a symbol"},
+		{"primary_role number", "primary_role: 3\n", "The primary_role 3 isn't defined"},
+		{"tag env nests no tags", "env:\n  tags:\n    t:\n      clear: {A: 1}\n      tags: {}\n", "env/tags/t: tags are only allowed in the root env"},
+		{"tag env keys", "env:\n  tags:\n    t: {A: 1, clear: {}}\n", "env/tags/t: unknown key: A"},
+		{"accessory without hosts", "accessories:\n  db:\n    image: x\n", "accessories/db: specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`"},
+		{"empty registry username", "registry:\n  server: r\n  username: \"\"\n  password: [P]\n", "registry/username: is required"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, err := load(t, map[string]string{"config/deploy.yml": base + tt.extra}, nil, "")
