@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// Whenever a patch succeeds, the result loads again, holds the two options,
+// Kamal's checks run on every config that loads. Whenever a patch succeeds, the result loads again, holds the two options,
 // and equals the input byte for byte outside the edited span.
 func FuzzPatchCache(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "patch", "*", "deploy.yml"))
@@ -25,6 +25,11 @@ func FuzzPatchCache(f *testing.F) {
 		c, err := Load(read, func(string) string { return "" }, "deploy.yml", "")
 		if err != nil {
 			return
+		}
+		for _, p := range c.Validate().Problems { // Kamal's checks take any config without a panic
+			if p.Pos.File == "" {
+				t.Fatalf("problem without a file: %v", p)
+			}
 		}
 		e, err := c.PlanCache(CacheRequest{Patch: true, Enable: enable, Mode: mode})
 		if err != nil || e == nil {
