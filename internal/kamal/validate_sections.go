@@ -3,6 +3,7 @@ package kamal
 import (
 	"fmt"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -440,6 +441,7 @@ func (v *validator) ensure(c *Config, root *vnode, roles []role) {
 		v.problems = append(v.problems, &Finding{Pos: s.pos, Severity: Error,
 			Msg: "Service name can only include alphanumeric characters, hyphens, and underscores", Fix: "rename the service"})
 	}
+	v.traefikHooks(c, root)
 	v.sslRoles(roles)
 	if local {
 		if remote := root.get("builder").get("remote"); remote.present() && remote.kind == vStr {
@@ -449,7 +451,167 @@ func (v *validator) ensure(c *Config, root *vnode, roles []role) {
 			}
 		}
 	}
+	v.proxyRuns(root, roles)
 	v.hooksOutput(root.get("hooks_output"))
+}
+
+// traefikHooks refuses Kamal 1's traefik reboot hooks in the hooks folder.
+func (v *validator) traefikHooks(c *Config, root *vnode) {
+	dir := ".kamal/hooks"
+	if h := root.get("hooks_path"); h != nil && h.kind == vStr && h.text != "" {
+		dir = h.text
+	}
+	var found []string
+	for _, hook := range []string{"pre-traefik-reboot", "post-traefik-reboot"} {
+		if _, err := c.read(path.Join(AppRoot(c.Files[0].Path), dir, hook)); err == nil {
+			found = append(found, hook)
+		}
+	}
+	if len(found) > 0 {
+		v.problems = append(v.problems, &Finding{Pos: Pos{File: path.Join(AppRoot(c.Files[0].Path), dir, found[0])}, Severity: Error,
+			Msg: fmt.Sprintf("Found %s, these should be renamed to (pre|post)-proxy-reboot", strings.Join(found, ", ")), Fix: "rename them"})
+	}
+}
+
+// proxyRuns refuses two different kamal-proxy run settings on one host:
+// from the roles on it (the root proxy merged with the role's own) and the
+// accessories on it.
+func (v *validator) proxyRuns(root *vnode, roles []role) {
+	rootProxy := root.get("proxy")
+	if rootProxy == nil || rootProxy.kind != vMap {
+		rootProxy = &vnode{kind: vMap, vals: map[string]*vnode{}}
+	}
+	type run struct {
+		hosts []string
+		cfg   *vnode
+	}
+	var runs []run
+	for _, r := range roles {
+		if !r.proxied {
+			continue
+		}
+		merged := rootProxy
+		if r.proxy != nil && r.proxy.kind == vMap {
+			merged = deepMerge(rootProxy, r.proxy)
+		}
+		if cfg := merged.get("run"); cfg.present() {
+			runs = append(runs, run{r.hosts, cfg})
+		}
+	}
+	if acc := root.get("accessories"); acc != nil && acc.kind == vMap {
+		for _, name := range acc.keys {
+			a := acc.vals[name]
+			if cfg := a.get("proxy").get("run"); cfg.present() {
+				runs = append(runs, run{accessoryHosts(root, a, roles), cfg})
+			}
+		}
+	}
+	var hosts []string
+	for _, r := range roles {
+		hosts = append(hosts, r.hosts...)
+	}
+	if acc := root.get("accessories"); acc != nil && acc.kind == vMap {
+		for _, name := range acc.keys {
+			hosts = append(hosts, accessoryHosts(root, acc.vals[name], roles)...)
+		}
+	}
+	seen := map[string]bool{}
+	for _, h := range hosts {
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		var cfgs []*vnode
+		for _, r := range runs {
+			if slices.Contains(r.hosts, h) && !slices.ContainsFunc(cfgs, func(c *vnode) bool { return sameValue(c, r.cfg) }) {
+				cfgs = append(cfgs, r.cfg)
+			}
+		}
+		if len(cfgs) > 1 {
+			v.problems = append(v.problems, &Finding{Pos: cfgs[1].keyPos, Severity: Error,
+				Msg: "Conflicting proxy run configurations for host " + h, Fix: "give every role and accessory on the host the same proxy run settings"})
+		}
+	}
+}
+
+// accessoryHosts are an accessory's hosts as Kamal finds them.
+func accessoryHosts(root *vnode, a *vnode, roles []role) []string {
+	byRole := func(name string) []string {
+		for _, r := range roles {
+			if r.name == name {
+				return r.hosts
+			}
+		}
+		return nil
+	}
+	switch {
+	case a.has("host"):
+		return []string{a.get("host").text}
+	case a.has("hosts") && a.get("hosts").kind == vSeq:
+		return hostNames(a.get("hosts"))
+	case a.has("role"):
+		return byRole(a.get("role").text)
+	case a.has("roles") && a.get("roles").kind == vSeq:
+		var out []string
+		for _, r := range a.get("roles").items {
+			out = append(out, byRole(r.text)...)
+		}
+		return out
+	}
+	var tags []string
+	if t := a.get("tag"); t != nil {
+		tags = []string{t.text}
+	} else if ts := a.get("tags"); ts != nil && ts.kind == vSeq {
+		for _, t := range ts.items {
+			tags = append(tags, t.text)
+		}
+	}
+	servers := root.get("servers")
+	if len(tags) == 0 || servers == nil || servers.kind != vMap {
+		return nil
+	}
+	var out []string
+	for _, name := range servers.keys {
+		list := servers.vals[name]
+		if list.kind != vSeq {
+			continue
+		}
+		for _, h := range list.items {
+			if h.kind != vMap || len(h.keys) != 1 {
+				continue
+			}
+			ht := h.vals[h.keys[0]]
+			for _, tag := range tags {
+				if ht.text == tag || ht.kind == vSeq && slices.ContainsFunc(ht.items, func(i *vnode) bool { return i.text == tag }) {
+					out = append(out, h.keys[0])
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// sameValue is Ruby's == on loaded YAML: mappings regardless of key order.
+func sameValue(a, b *vnode) bool {
+	if a.kind != b.kind {
+		return false
+	}
+	switch a.kind {
+	case vMap:
+		if len(a.keys) != len(b.keys) {
+			return false
+		}
+		for _, k := range a.keys {
+			if bv, ok := b.vals[k]; !ok || !sameValue(a.vals[k], bv) {
+				return false
+			}
+		}
+		return true
+	case vSeq:
+		return slices.EqualFunc(a.items, b.items, sameValue)
+	}
+	return a.text == b.text
 }
 
 var serviceName = regexp.MustCompile(`(?im)^[a-z0-9_-]+$`)

@@ -68,6 +68,7 @@ func TestValidateTypes(t *testing.T) {
 		{"minimum version", "minimum_version: 3.0.0\n", "Current version is 2.12.0, minimum required is 3.0.0"},
 		{"merge keys", "x-b: &b\n  arch: amd64\n  bogus: 1\nbuilder:\n  <<: *b\n", "builder: unknown key: bogus"},
 		{"Ruby value skipped", "env:\n  clear:\n    V: <%= `git rev-parse HEAD` %>\n", ""},
+		{"proxy runs conflict", "proxy:\n  run: {http_port: 81}\naccessories:\n  db:\n    image: x\n    host: 1.2.3.4\n    proxy:\n      run: {http_port: 82}\n", "Conflicting proxy run configurations for host 1.2.3.4"},
 		{"hooks_output list", "hooks_output: [a]\n", "hooks_output: should be a string or a symbol"},
 		{"primary_role number", "primary_role: 3\n", "The primary_role 3 isn't defined"},
 		{"tag env nests no tags", "env:\n  tags:\n    t:\n      clear: {A: 1}\n      tags: {}\n", "env/tags/t: tags are only allowed in the root env"},
@@ -89,5 +90,22 @@ func TestValidateTypes(t *testing.T) {
 				t.Errorf("first problem %q, want %q (all: %v)", got, tt.want, v.Problems)
 			}
 		})
+	}
+}
+
+// Kamal 1's traefik reboot hooks in the hooks folder are refused, as Kamal does.
+func TestValidateTraefikHooks(t *testing.T) {
+	files := map[string]string{
+		"config/deploy.yml":                "service: s\nimage: a/b\nservers: [a]\nregistry:\n  server: r\n  username: u\n  password: [P]\nbuilder:\n  arch: amd64\n",
+		".kamal/hooks/pre-traefik-reboot":  "#!/bin/sh\n",
+		".kamal/hooks/post-traefik-reboot": "#!/bin/sh\n",
+	}
+	c, err := load(t, files, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := c.Validate()
+	if len(v.Problems) != 1 || v.Problems[0].Error() != ".kamal/hooks/pre-traefik-reboot: Found pre-traefik-reboot, post-traefik-reboot, these should be renamed to (pre|post)-proxy-reboot; rename them" {
+		t.Errorf("problems %v", v.Problems)
 	}
 }
