@@ -1,0 +1,230 @@
+package kamal
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// role is a role as Kamal builds it: its name, hosts and proxy.
+type role struct {
+	name    string
+	pos     Pos
+	hosts   []string
+	proxy   *vnode // its own proxy settings when it runs kamal-proxy, else nil
+	proxied bool
+	unknown bool // its hosts are computed by Ruby
+}
+
+// servers validates servers and each role (in name order, as Kamal loads
+// them) with its env, logging and proxy, and returns the roles.
+func (v *validator) servers(root *vnode) []role {
+	n := root.get("servers")
+	if n == nil {
+		return nil
+	}
+	ok := true
+	v.with("servers", func() { ok = v.typeCheck(n, tArray, tHash, tNil) })
+	if !ok || n.kind == vRuby || n.kind == vNull {
+		return nil
+	}
+	primary := primaryRole(root)
+	if n.kind == vSeq {
+		v.with("servers", func() { v.hosts(n) })
+		return []role{{name: "web", pos: n.keyPos, hosts: hostNames(n), proxied: primary == "web"}}
+	}
+	names := slices.Clone(n.keys)
+	sort.Strings(names)
+	var roles []role
+	for _, name := range names {
+		rc := n.vals[name]
+		r := role{name: name, pos: rc.keyPos}
+		v.with("servers/"+name, func() {
+			if !v.typeCheck(rc, tArray, tHash) {
+				return
+			}
+			switch rc.kind {
+			case vRuby:
+				r.unknown = true
+			case vSeq:
+				v.hosts(rc)
+				r.hosts = hostNames(rc)
+			case vMap:
+				v.against(rc, roleExample)
+				v.labelsAndRestart(rc)
+				switch h := rc.get("hosts"); {
+				case h != nil && h.kind == vSeq:
+					r.hosts = hostNames(h)
+				case h != nil && h.kind == vRuby:
+					r.unknown = true
+				}
+			}
+		})
+		spec := rc
+		if rc.kind != vMap {
+			spec = nil
+		}
+		v.env("servers/"+name+"/env", spec.get("env"))
+		v.section("servers/"+name+"/logging", spec.get("logging"), loggingExample)
+		p := spec.get("proxy")
+		switch {
+		case name == primary:
+			r.proxied = p == nil || !(p.kind == vBool && p.text == "false")
+		default:
+			r.proxied = p != nil && p.kind != vNull && !(p.kind == vBool && p.text == "false")
+		}
+		if r.proxied {
+			if p != nil && p.kind != vBool {
+				r.proxy = p
+			}
+			v.proxy("servers/"+name+"/proxy", r.proxy)
+		}
+		roles = append(roles, r)
+	}
+	return roles
+}
+
+// primaryRole is primary_role, web by default.
+func primaryRole(root *vnode) string {
+	if p := root.get("primary_role"); p.present() && p.kind != vMap && p.kind != vSeq {
+		return p.text
+	}
+	return "web"
+}
+
+func hostNames(n *vnode) []string {
+	var out []string
+	for _, h := range n.items {
+		switch h.kind {
+		case vStr, vInt, vFloat, vBool:
+			out = append(out, h.text)
+		case vMap:
+			if len(h.keys) > 0 {
+				out = append(out, h.keys[0])
+			}
+		case vRuby:
+			out = append(out, "(computed by Ruby)")
+		}
+	}
+	return out
+}
+
+var hostKeys = []string{"host", "hosts", "role", "roles", "tag", "tags"}
+
+func (v *validator) accessory(name string, n *vnode, roles []role) {
+	ctx := "accessories/" + name
+	valid := true
+	v.with(ctx, func() {
+		before := len(v.problems)
+		v.against(n, accessoryExample)
+		if n.kind != vMap {
+			valid = false
+			return
+		}
+		count := 0
+		for _, k := range hostKeys {
+			if n.has(k) {
+				count++
+			}
+		}
+		if count != 1 && len(v.problems) == before {
+			v.fail(n.keyPos, "give the accessory exactly one of them", "specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`")
+		}
+		v.labelsAndRestart(n)
+	})
+	if !valid {
+		return
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = r.name
+	}
+	if rs := n.get("roles"); rs != nil && rs.kind == vSeq {
+		var missing []string
+		for _, r := range rs.items {
+			if r.kind != vRuby && !slices.Contains(names, r.text) {
+				missing = append(missing, r.text)
+			}
+		}
+		if len(missing) > 0 {
+			v.problems = append(v.problems, &Finding{Pos: rs.pos, Severity: Error,
+				Msg: fmt.Sprintf("%s: unknown roles %s", ctx, strings.Join(missing, ", ")), Fix: rolesFix(names)})
+		}
+	} else if r := n.get("role"); r != nil && r.kind != vRuby && r.kind != vNull && !slices.Contains(names, r.text) {
+		v.problems = append(v.problems, &Finding{Pos: r.pos, Severity: Error,
+			Msg: fmt.Sprintf("%s: unknown role %s", ctx, r.text), Fix: rolesFix(names)})
+	}
+	v.env(ctx+"/env", n.get("env"))
+	if p := n.get("proxy"); p.present() {
+		v.proxy(ctx+"/proxy", p)
+	}
+	if r := n.get("registry"); r.present() {
+		v.registry(r, ctx+"/registry")
+	}
+}
+
+func rolesFix(names []string) string {
+	if len(names) == 0 {
+		return "define the role under servers, or give the accessory its hosts"
+	}
+	return "use a role defined under servers (" + strings.Join(names, ", ") + ")"
+}
+
+// accessoryHosts are an accessory's hosts as Kamal finds them.
+func accessoryHosts(root *vnode, a *vnode, roles []role) []string {
+	byRole := func(name string) []string {
+		for _, r := range roles {
+			if r.name == name {
+				return r.hosts
+			}
+		}
+		return nil
+	}
+	switch {
+	case a.has("host"):
+		return []string{a.get("host").text}
+	case a.has("hosts") && a.get("hosts").kind == vSeq:
+		return hostNames(a.get("hosts"))
+	case a.has("role"):
+		return byRole(a.get("role").text)
+	case a.has("roles") && a.get("roles").kind == vSeq:
+		var out []string
+		for _, r := range a.get("roles").items {
+			out = append(out, byRole(r.text)...)
+		}
+		return out
+	}
+	var tags []string
+	if t := a.get("tag"); t != nil {
+		tags = []string{t.text}
+	} else if ts := a.get("tags"); ts != nil && ts.kind == vSeq {
+		for _, t := range ts.items {
+			tags = append(tags, t.text)
+		}
+	}
+	servers := root.get("servers")
+	if len(tags) == 0 || servers == nil || servers.kind != vMap {
+		return nil
+	}
+	var out []string
+	for _, name := range servers.keys {
+		list := servers.vals[name]
+		if list.kind != vSeq {
+			continue
+		}
+		for _, h := range list.items {
+			if h.kind != vMap || len(h.keys) != 1 {
+				continue
+			}
+			ht := h.vals[h.keys[0]]
+			for _, tag := range tags {
+				if ht.text == tag || ht.kind == vSeq && slices.ContainsFunc(ht.items, func(i *vnode) bool { return i.text == tag }) {
+					out = append(out, h.keys[0])
+					break
+				}
+			}
+		}
+	}
+	return out
+}
