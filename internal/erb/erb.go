@@ -237,12 +237,13 @@ func writeToken(b []byte, index int) int {
 		blank(b)
 		n = nl
 	}
-	tok := strconv.AppendInt([]byte("ERB"), int64(index), 36)
+	var buf [16]byte
+	tok := strconv.AppendInt(append(buf[:0], "ERB"...), int64(index), 36)
 	tok = append(tok, '_')
-	for len(tok) < n {
-		tok = append(tok, '_')
+	m := copy(b[:n], tok)
+	for i := m; i < n; i++ {
+		b[i] = '_'
 	}
-	copy(b[:n], tok)
 	return n
 }
 

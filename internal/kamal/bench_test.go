@@ -36,6 +36,11 @@ func BenchmarkLoadAndPatch5000(b *testing.B) {
 	if n := strings.Count(string(src), "\n"); n < 4900 {
 		b.Fatalf("config has %d lines", n)
 	}
+	loadAndPatch(b, src)
+}
+
+// loadAndPatch reads src, plans the cache patch and applies it, as a run does.
+func loadAndPatch(b *testing.B, src []byte) {
 	read := func(string) ([]byte, error) { return src, nil }
 	env := func(string) string { return "" }
 	b.SetBytes(int64(len(src)))
@@ -47,7 +52,7 @@ func BenchmarkLoadAndPatch5000(b *testing.B) {
 		}
 		e, err := c.PlanCache(CacheRequest{Patch: true})
 		if err != nil || e == nil {
-			b.Fatal(err)
+			b.Fatal(err, e)
 		}
 		if _, _, err := c.Apply([]*Edit{e}); err != nil {
 			b.Fatal(err)
@@ -76,22 +81,7 @@ func BenchmarkLoadAndPatchAnchorHeavy(b *testing.B) {
 	if len(src) >= 1<<20 {
 		b.Fatalf("config is %d bytes", len(src))
 	}
-	read := func(string) ([]byte, error) { return src, nil }
-	env := func(string) string { return "" }
-	b.SetBytes(int64(len(src)))
-	for b.Loop() {
-		c, err := Load(read, env, "deploy.yml", "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		e, err := c.PlanCache(CacheRequest{Patch: true})
-		if err != nil || e == nil {
-			b.Fatal(err, e)
-		}
-		if _, _, err := c.Apply([]*Edit{e}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	loadAndPatch(b, src)
 }
 
 // A syntax error at the end of a large file is located by parsing prefixes:

@@ -30,12 +30,12 @@ type RubySection struct {
 func (f *File) rubySections() []RubySection {
 	var out []RubySection
 	var keys []keyAt
-	if f.root != nil {
-		keys = keyPaths(f.root, "")
-	}
 	for _, tag := range f.tmpl.Tags {
 		if !tag.Structure {
 			continue
+		}
+		if keys == nil && f.root != nil { // only for files that have such tags
+			keys = keyPaths(f.root, "")
 		}
 		line, col := position(f.Src, tag.Start)
 		s := RubySection{Pos: Pos{File: f.Path, Line: line, Col: col}}
