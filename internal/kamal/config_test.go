@@ -173,18 +173,7 @@ func TestFindings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, f := range c.Findings {
-				got = append(got, f.Severity.String()+" "+f.Error())
-			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("findings = %q, want %d", got, len(tt.want))
-			}
-			for i := range tt.want {
-				if !strings.HasPrefix(got[i], tt.want[i]) {
-					t.Errorf("finding %q, want prefix %q", got[i], tt.want[i])
-				}
-			}
+			wantFindings(t, c, tt.want)
 		})
 	}
 }
@@ -306,4 +295,23 @@ func TestMissingDestination(t *testing.T) {
 	if c, _ := load(t, map[string]string{"config/deploy.yml": "image: a/b\nrequire_destination: true\n", "config/deploy.qa.yml": ""}, nil, "qa"); c.MissingDestination() != nil {
 		t.Error("refused with a destination")
 	}
+}
+
+// wantFindings checks the config's findings, each "severity file:line:col: …"
+// against a prefix, and returns them.
+func wantFindings(t *testing.T, c *Config, want []string) []string {
+	t.Helper()
+	var got []string
+	for _, f := range c.Findings {
+		got = append(got, f.Severity.String()+" "+f.Error())
+	}
+	if len(got) != len(want) {
+		t.Fatalf("findings %q, want %q", got, want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("finding %q, want prefix %q", got[i], want[i])
+		}
+	}
+	return got
 }

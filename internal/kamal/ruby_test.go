@@ -26,18 +26,7 @@ func TestRubySections(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, f := range c.Findings {
-				got = append(got, f.Severity.String()+" "+f.Error())
-			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("findings %q, want %q", got, tt.want)
-			}
-			for i := range got {
-				if !strings.HasPrefix(got[i], tt.want[i]) {
-					t.Errorf("finding %q, want prefix %q", got[i], tt.want[i])
-				}
-			}
+			got := wantFindings(t, c, tt.want)
 			if strings.Contains(strings.Join(got, "\n"), "ERB0") {
 				t.Error("a placeholder leaked")
 			}
