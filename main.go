@@ -107,8 +107,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	var outputs []gha.Output
 	for _, o := range action.Outputs(res) {
-		if !in.Login && (o.Name == "registry-username" || o.Name == "registry-password") {
-			continue // no empty login outputs for a step that did not ask for them
+		if (!in.Login || in.DryRun) && (o.Name == "registry-username" || o.Name == "registry-password") {
+			continue // no empty login outputs: none was fetched
 		}
 		outputs = append(outputs, o)
 	}

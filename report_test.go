@@ -382,3 +382,16 @@ func TestStopWhileReading(t *testing.T) {
 		t.Errorf("err %v after %v", err, time.Since(start))
 	}
 }
+
+// A check with login still checks that the registry's secrets reach Kamal.
+func TestCheckModeSecrets(t *testing.T) {
+	s := newStep(t, map[string]string{"check": "true", "login": "true"})
+	src := strings.Replace(original(t, "config/deploy.yml"), "  password: <%= %x(aws ecr get-login-password) %>", "  password:\n    - KAMAL_REGISTRY_PASSWORD", 1)
+	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	os.MkdirAll(filepath.Join(s.workspace, ".kamal"), 0o755)
+	os.WriteFile(filepath.Join(s.workspace, ".kamal", "secrets"), []byte("OTHER=1\n"), 0o600)
+	s.run()
+	if s.code != 1 || len(s.srv.Calls()) != 0 || !strings.Contains(s.stdout.String(), "registry.password names the secret KAMAL_REGISTRY_PASSWORD, but .kamal/secrets does not define it") {
+		t.Errorf("exit %d, calls %v\n%s", s.code, s.srv.Calls(), s.stdout.String())
+	}
+}

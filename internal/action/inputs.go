@@ -139,8 +139,7 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 	}
 	in.Settings.Tags = p.tags("repository-tags")
 	if in.Check {
-		in.DryRun = true // a check changes nothing, and asks AWS nothing
-		in.Login = false
+		in.DryRun = true // a check changes nothing, and asks AWS nothing (login's secrets are still checked)
 	}
 	if in.ConfigFile != "" { // annotations need the path as GitHub shows it
 		in.ConfigFile = path.Clean(filepath.ToSlash(in.ConfigFile))
