@@ -41,11 +41,13 @@ func parseFlags(args []string, gh *gha.Env, stdout, stderr io.Writer) (lookup fu
 			fs.Var((*stringFlag)(v), in.Name, usage)
 		}
 	}
-	fs.Usage = func() { usage(fs, stdout) }
+	fs.Usage = func() {} // the flag package has printed the error; help is printed below
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage(fs, stdout)
 			return nil, 0, true
 		}
+		fmt.Fprintln(stderr, "see kamal-ecr --help")
 		return nil, 2, true
 	}
 	if *showVersion {

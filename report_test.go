@@ -395,3 +395,11 @@ func TestCheckModeSecrets(t *testing.T) {
 		t.Errorf("exit %d, calls %v\n%s", s.code, s.srv.Calls(), s.stdout.String())
 	}
 }
+
+// With pull-through-cache off, the summary does not claim the rules went unread.
+func TestSummaryRulesOff(t *testing.T) {
+	s := newStep(t, map[string]string{"pull-through-cache": "off"}).run()
+	if s.code != 0 || !strings.Contains(s.summary(), "No pull-through cache rules (pull-through-cache: off)") || strings.Contains(s.summary(), "were not read") {
+		t.Errorf("exit %d\n%s", s.code, s.summary())
+	}
+}

@@ -155,8 +155,8 @@ func Summary(r *Result, err error) string {
 	if len(r.Repos) > 0 {
 		b.WriteString("### Repositories\n\n| Repository | Role | Status | Tag mutability | Scan on push | Encryption | Lifecycle policy |\n|---|---|---|---|---|---|---|\n")
 		for _, s := range r.Repos {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", cell(s.URI), text(s.Role), text(repoStatus(r, s, err)),
-				orDash(text(mutability(s))), orDash(scan(s)), orDash(text(string(s.Encryption))), text(policy(r, s, err)))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", cell(s.URI), text(s.Role), text(repoStatus(r, s)),
+				orDash(text(mutability(s))), orDash(scan(s)), orDash(text(string(s.Encryption))), text(policy(s)))
 		}
 		b.WriteString("\n")
 	}
@@ -177,9 +177,12 @@ func Summary(r *Result, err error) string {
 	}
 	if len(r.Translations) > 0 {
 		b.WriteString("### Images through the pull-through cache\n\n")
-		if r.RulesFrom != "" {
+		switch r.RulesFrom {
+		case "off":
+			b.WriteString("No pull-through cache rules (pull-through-cache: off): images are used as written.\n\n")
+		default:
 			fmt.Fprintf(&b, "Rules from %s.\n\n", text(r.RulesFrom))
-		} else {
+		case "":
 			b.WriteString("The pull-through cache rules were not read, so no image was translated (see the notes).\n\n")
 		}
 		b.WriteString("| Source | Reference | Pull through | Status |\n|---|---|---|---|\n")
@@ -219,7 +222,7 @@ func Summary(r *Result, err error) string {
 }
 
 // repoStatus says what happened to a repository, and only that.
-func repoStatus(r *Result, s registry.Status, err error) string {
+func repoStatus(r *Result, s registry.Status) string {
 	switch {
 	case s.Err != nil:
 		return "failed: " + s.Err.Error()
@@ -256,7 +259,7 @@ func mutability(s registry.Status) string {
 	return m
 }
 
-func policy(r *Result, s registry.Status, err error) string {
+func policy(s registry.Status) string {
 	if s.Lifecycle == nil {
 		return "none"
 	}

@@ -32,7 +32,7 @@ type Result struct {
 	Repos        []registry.Status
 	Checked      bool // AWS was asked about the repositories
 	Rules        []imageref.Rule
-	RulesFrom    string // where the rules came from; "" when they were not read
+	RulesFrom    string // where the rules came from; "off" for none; "" when they were not read
 	ChangedFiles []string
 	Unrestored   string // a file written before a later write failed, and not put back
 	// CreateRepositories is the input: a dry run may say "would create".
@@ -258,6 +258,8 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 		res.RulesFrom = "the registry's rules (DescribePullThroughCacheRules)"
 	case len(rules) > 0:
 		res.RulesFrom = "the pull-through-cache input"
+	default:
+		res.RulesFrom = "off"
 	}
 	reach := clients != nil && (!in.DryRun || clients.HasCredentials)
 	if !reach {
