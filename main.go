@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"io"
 	"os"
 	"os/signal"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/kamal-ecr/kamal-ecr/internal/action"
 	"github.com/kamal-ecr/kamal-ecr/internal/gha"
-	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
 	"github.com/kamal-ecr/kamal-ecr/internal/registry"
 	"github.com/kamal-ecr/kamal-ecr/internal/workspace"
 )
@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		},
 	}
 	res, err := runAction(ctx, deps, in)
-	var f *kamal.Finding
+	var f *diag.Finding
 	if gh.InActions() && ws.Empty() && errors.As(err, &f) && f.Msg == "config file not found" {
 		f.Fix += "; the workspace is empty: add actions/checkout before this step"
 	}
@@ -151,7 +151,7 @@ func runAction(ctx context.Context, d action.Deps, in action.Inputs) (*action.Re
 // exitCode is 2 for what the user must fix in inputs or config, 1 otherwise.
 func exitCode(err error) int {
 	var ie *action.InputError
-	var f *kamal.Finding
+	var f *diag.Finding
 	if errors.As(err, &ie) || errors.As(err, &f) {
 		return 2
 	}

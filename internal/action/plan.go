@@ -3,6 +3,7 @@ package action
 import (
 	"errors"
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,7 +22,7 @@ type Plan struct {
 	CacheRepo  string // "" without a registry cache
 	CacheEdit  *kamal.Edit
 	Sources    []Source
-	Findings   []*kamal.Finding
+	Findings   []*diag.Finding
 	Changes    []Change
 	cacheShare bool // the cache image is a tag in the app repository
 }
@@ -29,20 +30,20 @@ type Plan struct {
 // Change is a note about one edit of the config, said only once the edit is
 // written, or, in a dry run, as what would change.
 type Change struct {
-	Pos         kamal.Pos
+	Pos         diag.Pos
 	Done, Would string
 }
 
 // ChangeNotes are the notices for the edits: dry says whether they were
 // only planned.
-func (p *Plan) ChangeNotes(dry bool) []*kamal.Finding {
-	var out []*kamal.Finding
+func (p *Plan) ChangeNotes(dry bool) []*diag.Finding {
+	var out []*diag.Finding
 	for _, c := range p.Changes {
 		msg := c.Done
 		if dry {
 			msg = c.Would
 		}
-		out = append(out, &kamal.Finding{Pos: c.Pos, Severity: kamal.Notice, Msg: msg})
+		out = append(out, &diag.Finding{Pos: c.Pos, Severity: diag.Notice, Msg: msg})
 	}
 	return out
 }
@@ -52,7 +53,7 @@ type Source struct {
 	From      string // "images input", "accessory", "kamal-proxy"
 	Name      string // the accessory's name, or the reference itself
 	Ref       string
-	Pos       kamal.Pos
+	Pos       diag.Pos
 	accessory *kamal.Accessory
 }
 
@@ -64,7 +65,7 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 		return nil, err
 	}
 	if err := registry.ValidateName(app); err != nil {
-		return nil, &kamal.Finding{Pos: cfg.Image.Pos, Severity: kamal.Error, Msg: "image: " + err.Error(), Fix: "rename the image"}
+		return nil, &diag.Finding{Pos: cfg.Image.Pos, Severity: diag.Error, Msg: "image: " + err.Error(), Fix: "rename the image"}
 	}
 	p.AppRepo = app
 	latest := "latest"
@@ -82,9 +83,9 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 	// The cache edit comes first: enable-cache may find no builder to add a cache to.
 	p.CacheEdit, err = cfg.PlanCache(kamal.CacheRequest{Patch: in.PatchCache, Enable: in.EnableCache, Mode: in.CacheMode})
 	adding := in.EnableCache && !cfg.Cache.Present
-	var f *kamal.Finding
+	var f *diag.Finding
 	if err != nil && adding && errors.As(err, &f) { // additive: say why, go on without a cache
-		f.Severity = kamal.Warning
+		f.Severity = diag.Warning
 		f.Msg = "enable-cache: " + f.Msg
 		p.Findings = append(p.Findings, f)
 		adding, err = false, nil
@@ -104,13 +105,13 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 			if cfg.Cache.Image.Present() {
 				pos = cfg.Cache.Image.Pos
 			}
-			return nil, &kamal.Finding{Pos: pos, Severity: kamal.Error, Msg: "build cache repository: " + err.Error(), Fix: "rename builder.cache.image"}
+			return nil, &diag.Finding{Pos: pos, Severity: diag.Error, Msg: "build cache repository: " + err.Error(), Fix: "rename builder.cache.image"}
 		}
 		p.CacheRepo = name
 		if name == app {
 			p.cacheShare = true
 			repos[0].MutableTags = append(repos[0].MutableTags, tag)
-			p.note(kamal.Notice, cfg.Cache.Image.Pos, fmt.Sprintf("the build cache is the tag %q in the app repository %s, so no lifecycle policy is put on it", tag, app), "")
+			p.note(diag.Notice, cfg.Cache.Image.Pos, fmt.Sprintf("the build cache is the tag %q in the app repository %s, so no lifecycle policy is put on it", tag, app), "")
 		} else {
 			r := registry.Repo{Name: name, Role: "cache", MutableTags: []string{tag}}
 			if in.LifecycleDays > 0 {
@@ -134,11 +135,11 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 // still offers for rollback: it keeps retain_containers containers (5 by
 // default), and each needs its image.
 func keepCoversRollback(keep int, cfg *kamal.Config) error {
-	retain, pos := kamal.DefaultRetainContainers, kamal.Pos{File: cfg.Files[0].Path}
+	retain, pos := kamal.DefaultRetainContainers, diag.Pos{File: cfg.Files[0].Path}
 	if v := cfg.RetainContainers; v.Present() && v.Err == nil {
 		n, err := strconv.Atoi(v.Text)
 		if err != nil {
-			return &kamal.Finding{Pos: v.Pos, Severity: kamal.Error, Msg: fmt.Sprintf("retain_containers %q is not a whole number", v.Text), Fix: "set retain_containers to a number such as 5"}
+			return &diag.Finding{Pos: v.Pos, Severity: diag.Error, Msg: fmt.Sprintf("retain_containers %q is not a whole number", v.Text), Fix: "set retain_containers to a number such as 5"}
 		}
 		retain, pos = n, v.Pos
 	}
@@ -152,15 +153,15 @@ func keepCoversRollback(keep int, cfg *kamal.Config) error {
 func (p *Plan) cacheNotes(in Inputs, cfg *kamal.Config) {
 	switch t := cfg.CacheType(); {
 	case !cfg.Cache.Present && !in.EnableCache:
-		p.note(kamal.Notice, kamal.Pos{File: cfg.Files[0].Path}, "the builder has no build cache", "set enable-cache: true to add a registry cache that works with ECR")
+		p.note(diag.Notice, diag.Pos{File: cfg.Files[0].Path}, "the builder has no build cache", "set enable-cache: true to add a registry cache that works with ECR")
 	case t == "gha":
-		p.note(kamal.Notice, cfg.Cache.Pos, "builder.cache is type: gha, which does not use ECR; left alone", "")
+		p.note(diag.Notice, cfg.Cache.Pos, "builder.cache is type: gha, which does not use ECR; left alone", "")
 	case t == "registry" && !in.PatchCache && !kamal.HasECROptions(cfg.Cache.Options.Text):
-		p.note(kamal.Warning, cfg.Cache.Pos, "builder.cache.options lacks image-manifest=true,oci-mediatypes=true, so older BuildKit writes a cache ECR rejects", "set patch-cache: true")
+		p.note(diag.Warning, cfg.Cache.Pos, "builder.cache.options lacks image-manifest=true,oci-mediatypes=true, so older BuildKit writes a cache ECR rejects", "set patch-cache: true")
 	}
 	if e := p.CacheEdit; e != nil {
 		const why = "so BuildKit writes a cache manifest ECR accepts"
-		c := Change{Pos: kamal.Pos{File: e.File, Line: e.Line},
+		c := Change{Pos: diag.Pos{File: e.File, Line: e.Line},
 			Done: fmt.Sprintf("%s set to %s %s", e.Key, e.Want, why), Would: fmt.Sprintf("%s would be set to %s %s", e.Key, e.Want, why)}
 		if e.Old != "" {
 			c.Done = fmt.Sprintf("%s changed from %s to %s %s", e.Key, e.Old, e.Want, why)
@@ -179,9 +180,9 @@ func (p *Plan) sources(in Inputs, cfg *kamal.Config) {
 		switch {
 		case !a.Image.Present():
 		case a.Image.Err != nil:
-			p.note(kamal.Warning, a.Image.Pos, fmt.Sprintf("accessory %s: image not translated: %v", a.Name, plainMsg(a.Image.Err)), "set the variable in the workflow's env")
+			p.note(diag.Warning, a.Image.Pos, fmt.Sprintf("accessory %s: image not translated: %v", a.Name, plainMsg(a.Image.Err)), "set the variable in the workflow's env")
 		case a.Server.Err != nil:
-			p.note(kamal.Warning, a.Server.Pos, fmt.Sprintf("accessory %s: registry.server not read: %v", a.Name, plainMsg(a.Server.Err)), "set the variable in the workflow's env")
+			p.note(diag.Warning, a.Server.Pos, fmt.Sprintf("accessory %s: registry.server not read: %v", a.Name, plainMsg(a.Server.Err)), "set the variable in the workflow's env")
 		default:
 			p.Sources = append(p.Sources, Source{From: "accessory", Name: a.Name, Ref: a.Ref(), Pos: a.Image.Pos, accessory: a})
 		}
@@ -191,8 +192,8 @@ func (p *Plan) sources(in Inputs, cfg *kamal.Config) {
 	}
 }
 
-func (p *Plan) note(s kamal.Severity, pos kamal.Pos, msg, fix string) {
-	p.Findings = append(p.Findings, &kamal.Finding{Pos: pos, Severity: s, Msg: msg, Fix: fix})
+func (p *Plan) note(s diag.Severity, pos diag.Pos, msg, fix string) {
+	p.Findings = append(p.Findings, &diag.Finding{Pos: pos, Severity: s, Msg: msg, Fix: fix})
 }
 
 // Translation is one source's pull-through path.
@@ -212,7 +213,7 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 	for _, s := range p.Sources {
 		res, err := tr.Translate(s.Ref)
 		if err != nil {
-			f := &kamal.Finding{Pos: s.Pos, Severity: kamal.Error, Msg: fmt.Sprintf("%s %s: %v", s.From, s.Name, err), Fix: "use a lower-case reference such as name:tag or host/path:tag"}
+			f := &diag.Finding{Pos: s.Pos, Severity: diag.Error, Msg: fmt.Sprintf("%s %s: %v", s.From, s.Name, err), Fix: "use a lower-case reference such as name:tag or host/path:tag"}
 			if s.Pos.File == "" {
 				f.Pos.File = "images input"
 			}
@@ -226,10 +227,10 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 		}
 		out = append(out, Translation{Source: s, Result: res})
 		if res.Warning != "" {
-			p.note(kamal.Warning, s.Pos, fmt.Sprintf("%s %s: %s", s.From, s.Name, res.Warning), "")
+			p.note(diag.Warning, s.Pos, fmt.Sprintf("%s %s: %s", s.From, s.Name, res.Warning), "")
 		}
 		if res.Status == imageref.Unchanged {
-			p.note(kamal.Notice, s.Pos, fmt.Sprintf("%s %s left as is: %s", s.From, s.Name, res.Note), "")
+			p.note(diag.Notice, s.Pos, fmt.Sprintf("%s %s left as is: %s", s.From, s.Name, res.Note), "")
 		}
 		if s.accessory == nil || (res.Status != imageref.Translated && res.Status != imageref.Corrected) {
 			continue
@@ -244,18 +245,18 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 			c.Would = fmt.Sprintf("%s would be corrected from %s to %s: %s", key, s.Ref, res.Output, res.Note)
 		}
 		if !in.RewriteAccessories {
-			sev := kamal.Notice
+			sev := diag.Notice
 			if res.Status == imageref.Corrected {
-				sev = kamal.Warning
+				sev = diag.Warning
 			}
 			p.note(sev, s.Pos, what, "set rewrite-accessories: true to write it into the config")
 			continue
 		}
 		e, err := cfg.PlanImage(*s.accessory, res.Output)
 		if err != nil {
-			var f *kamal.Finding
+			var f *diag.Finding
 			if errors.As(err, &f) {
-				f.Severity = kamal.Warning
+				f.Severity = diag.Warning
 				p.Findings = append(p.Findings, f)
 			}
 			continue
@@ -284,7 +285,7 @@ func ruleSet(rules []registry.Rule, p *Plan) []imageref.Rule {
 			prefix = ""
 		}
 		if prefix != "" && !validPrefix.MatchString(prefix) || !validUpstream.MatchString(up) {
-			p.note(kamal.Warning, kamal.Pos{}, fmt.Sprintf("pull-through cache rule %q (upstream %q) is not a valid repository path; it was ignored", r.Prefix, up), "fix or delete the rule in ECR")
+			p.note(diag.Warning, diag.Pos{}, fmt.Sprintf("pull-through cache rule %q (upstream %q) is not a valid repository path; it was ignored", r.Prefix, up), "fix or delete the rule in ECR")
 			continue
 		}
 		out = append(out, imageref.Rule{Upstream: imageref.NormalizeUpstream(up), Prefix: prefix, Source: "rule " + r.Prefix})
@@ -301,16 +302,16 @@ var (
 func needed(v kamal.Value, key, fix string) (string, error) {
 	switch {
 	case v.Err != nil:
-		return "", &kamal.Finding{Pos: v.Pos, Severity: kamal.Error, Msg: key + ": " + plainMsg(v.Err), Fix: fix}
+		return "", &diag.Finding{Pos: v.Pos, Severity: diag.Error, Msg: key + ": " + plainMsg(v.Err), Fix: fix}
 	case !v.Present() || v.Text == "":
-		return "", &kamal.Finding{Pos: v.Pos, Severity: kamal.Error, Msg: key + " is empty", Fix: fix}
+		return "", &diag.Finding{Pos: v.Pos, Severity: diag.Error, Msg: key + " is empty", Fix: fix}
 	}
 	return v.Text, nil
 }
 
 // plainMsg drops the position a Finding prints, for messages that carry their own.
 func plainMsg(err error) string {
-	var f *kamal.Finding
+	var f *diag.Finding
 	if errors.As(err, &f) {
 		return f.Msg
 	}

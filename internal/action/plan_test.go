@@ -1,6 +1,7 @@
 package action
 
 import (
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"io/fs"
 	"slices"
 	"strings"
@@ -157,7 +158,7 @@ func TestPlanTranslate(t *testing.T) {
 	}
 	var warned bool
 	for _, f := range p.Findings {
-		warned = warned || (f.Severity == kamal.Warning && strings.Contains(f.Msg, "accessory erb: image not translated"))
+		warned = warned || (f.Severity == diag.Warning && strings.Contains(f.Msg, "accessory erb: image not translated"))
 	}
 	if !warned {
 		t.Error("no warning for the accessory whose image needs ERB")

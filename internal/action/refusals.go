@@ -1,6 +1,7 @@
 package action
 
 import (
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"strings"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
@@ -10,7 +11,7 @@ import (
 // (with validate, in the order Kamal meets them), then the action's, except
 // where Kamal already refuses the same key. Softer findings go to res.
 func refusals(in Inputs, cfg *kamal.Config, res *Result) (kamalRefusals, actionRefusals []error) {
-	at := map[kamal.Pos]bool{}
+	at := map[diag.Pos]bool{}
 	if in.Validate {
 		v := cfg.Validate()
 		for _, p := range v.Problems {
@@ -25,7 +26,7 @@ func refusals(in Inputs, cfg *kamal.Config, res *Result) (kamalRefusals, actionR
 	}
 	for _, f := range cfg.Findings {
 		switch {
-		case f.Severity != kamal.Error:
+		case f.Severity != diag.Error:
 			res.Findings = append(res.Findings, f)
 		case !at[f.Pos]:
 			actionRefusals = append(actionRefusals, f)

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"strings"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/gha"
 	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
-	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
 	"github.com/kamal-ecr/kamal-ecr/internal/registry"
 )
 
@@ -71,7 +71,7 @@ func jsonText(v any) string {
 // Annotations are one per finding and one per error, at the config's file and line.
 func Annotations(r *Result, err error) []gha.Annotation {
 	var out []gha.Annotation
-	add := func(f *kamal.Finding) {
+	add := func(f *diag.Finding) {
 		msg := f.Msg
 		if f.Fix != "" {
 			msg += ". Fix: " + f.Fix
@@ -88,10 +88,10 @@ func Annotations(r *Result, err error) []gha.Annotation {
 		}
 	}
 	for _, e := range flatten(err) {
-		var f *kamal.Finding
+		var f *diag.Finding
 		if errors.As(e, &f) {
 			g := *f
-			g.Severity = kamal.Error
+			g.Severity = diag.Error
 			add(&g)
 			continue
 		}

@@ -4,17 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"net"
 	"strings"
 	"testing"
 
-	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
 	"github.com/kamal-ecr/kamal-ecr/internal/registry"
 )
 
 func TestAnnotationsOncePerProblem(t *testing.T) {
 	same := errors.New("no usable AWS credentials")
-	placed := &kamal.Finding{Pos: kamal.Pos{File: "config/deploy.yml", Line: 3}, Severity: kamal.Warning, Msg: "image is wrong", Fix: "rename it"}
+	placed := &diag.Finding{Pos: diag.Pos{File: "config/deploy.yml", Line: 3}, Severity: diag.Warning, Msg: "image is wrong", Fix: "rename it"}
 	got := Annotations(&Result{}, errors.Join(errors.Join(same, errors.New("no usable AWS credentials")), placed))
 	if len(got) != 2 {
 		t.Fatalf("annotations = %+v", got)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"sync"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
@@ -42,7 +43,7 @@ type Result struct {
 	Diff               string
 	Patched            bool
 	ConfigFile         string
-	Findings           []*kamal.Finding
+	Findings           []*diag.Finding
 	Username           string
 	Password           string
 }
@@ -163,9 +164,9 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 	case !server.Present():
 		where, target := cfg.RegistryPos, firstOf(in.Registry, "<account>.dkr.ecr.<region>.amazonaws.com")
 		if where.Line == 0 {
-			where = kamal.Pos{File: cfg.Files[0].Path}
+			where = diag.Pos{File: cfg.Files[0].Path}
 		}
-		return host, nil, &kamal.Finding{Pos: where, Severity: kamal.Error,
+		return host, nil, &diag.Finding{Pos: where, Severity: diag.Error,
 			Msg: "registry.server is not set, so Kamal pushes to Docker Hub, not ECR",
 			Fix: "set registry.server: " + target}
 	case server.Err != nil && server.Unset != "":
@@ -176,17 +177,17 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 		return host, nil, err
 	}
 	if host, err = registry.ParseHost(text); err != nil {
-		return host, nil, &kamal.Finding{Pos: server.Pos, Severity: kamal.Error, Msg: "registry.server: " + err.Error(),
+		return host, nil, &diag.Finding{Pos: server.Pos, Severity: diag.Error, Msg: "registry.server: " + err.Error(),
 			Fix: "point registry.server at your ECR registry"}
 	}
 	if in.Registry != "" && in.Registry != host.Name {
-		return host, nil, &kamal.Finding{Pos: server.Pos, Severity: kamal.Error,
+		return host, nil, &diag.Finding{Pos: server.Pos, Severity: diag.Error,
 			Msg: fmt.Sprintf("registry.server is %s but the registry input is %s; Kamal pushes to %s", host.Name, in.Registry, host.Name),
 			Fix: "make them the same, or remove the registry input"}
 	}
 	res.RegistryFrom = "registry.server"
 	if in.Region != "" && in.Region != host.Region {
-		res.Findings = append(res.Findings, &kamal.Finding{Pos: server.Pos, Severity: kamal.Notice,
+		res.Findings = append(res.Findings, &diag.Finding{Pos: server.Pos, Severity: diag.Notice,
 			Msg: fmt.Sprintf("aws-region is %s, but %s is in %s; ECR calls go to %s", in.Region, host.Name, host.Region, host.Region)})
 	}
 	if in.Check {
@@ -202,7 +203,7 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, res *Result) (registry.Host, *registry.Clients, error) {
 	server := cfg.Server
 	later := func(host string) {
-		res.Findings = append(res.Findings, &kamal.Finding{Pos: server.Pos, Severity: kamal.Notice,
+		res.Findings = append(res.Findings, &diag.Finding{Pos: server.Pos, Severity: diag.Notice,
 			Msg: fmt.Sprintf("registry.server reads %s, which is not set in this step; kamal-ecr worked on %s", server.Unset, host),
 			Fix: fmt.Sprintf("set %s for kamal deploy to this step's registry output (env: %s: ${{ steps.<id>.outputs.registry }})", server.Unset, server.Unset)})
 	}
@@ -218,7 +219,7 @@ func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config,
 	}
 	region := firstOf(in.Region, d.Getenv("AWS_REGION"), d.Getenv("AWS_DEFAULT_REGION"))
 	if region == "" {
-		return registry.Host{}, nil, &kamal.Finding{Pos: server.Pos, Severity: kamal.Error,
+		return registry.Host{}, nil, &diag.Finding{Pos: server.Pos, Severity: diag.Error,
 			Msg: fmt.Sprintf("registry.server reads %s, which is not set, and there is no registry input or AWS region to find the registry by", server.Unset),
 			Fix: "set the registry input (or aws-region), or " + server.Unset + " in the workflow's env"}
 	}
@@ -270,7 +271,7 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 			if in.Check {
 				why = "a check asks AWS nothing"
 			}
-			plan.note(kamal.Notice, kamal.Pos{}, "the pull-through cache rules were not read: "+why,
+			plan.note(diag.Notice, diag.Pos{}, "the pull-through cache rules were not read: "+why,
 				"give the rules with pull-through-cache (such as docker.io=docker-hub), or run with AWS credentials")
 		}
 		return rules, !in.Discover, missingRepos(in, res.Repos)
@@ -305,7 +306,7 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 	}
 	if rulesErr != nil {
 		res.RulesFrom, known = "", false
-		plan.note(kamal.Warning, kamal.Pos{}, "the pull-through cache rules were not read, so no image was translated: "+rulesErr.Error(), rulesFix(rulesErr))
+		plan.note(diag.Warning, diag.Pos{}, "the pull-through cache rules were not read, so no image was translated: "+rulesErr.Error(), rulesFix(rulesErr))
 	}
 	for _, s := range res.Repos {
 		if s.Policy == registry.PolicyKept {
@@ -313,7 +314,7 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 			if s.Role == "app" {
 				input = "app-lifecycle-keep"
 			}
-			plan.note(kamal.Notice, kamal.Pos{}, fmt.Sprintf("ECR repository %s has a lifecycle policy of its own, which was kept (the action would %s)", s.Name, s.Lifecycle.Summary),
+			plan.note(diag.Notice, diag.Pos{}, fmt.Sprintf("ECR repository %s has a lifecycle policy of its own, which was kept (the action would %s)", s.Name, s.Lifecycle.Summary),
 				fmt.Sprintf("make it do as much, or set %s: 0 to stop this notice", input))
 		}
 	}

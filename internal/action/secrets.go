@@ -3,6 +3,7 @@ package action
 import (
 	"errors"
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"io/fs"
 	"path"
 
@@ -12,7 +13,7 @@ import (
 // checkSecrets makes sure every secret the registry sections name reaches
 // Kamal: Kamal reads them from its secrets files, not from the environment.
 // Values are never read out, only whether each name has one.
-func checkSecrets(d Deps, in Inputs, cfg *kamal.Config) ([]*kamal.Finding, error) {
+func checkSecrets(d Deps, in Inputs, cfg *kamal.Config) ([]*diag.Finding, error) {
 	if len(cfg.Secrets) == 0 {
 		return nil, nil
 	}
@@ -42,7 +43,7 @@ func checkSecrets(d Deps, in Inputs, cfg *kamal.Config) ([]*kamal.Finding, error
 	if len(found) > 0 {
 		target = found[len(found)-1]
 	}
-	var findings []*kamal.Finding
+	var findings []*diag.Finding
 	var missing []error
 	for _, s := range cfg.Secrets {
 		if defined[s.Name] != "" {
@@ -50,7 +51,7 @@ func checkSecrets(d Deps, in Inputs, cfg *kamal.Config) ([]*kamal.Finding, error
 		}
 		line := fmt.Sprintf("%s=$%s", s.Name, s.Name)
 		if len(found) == 0 {
-			findings = append(findings, &kamal.Finding{Pos: s.Pos, Severity: kamal.Warning,
+			findings = append(findings, &diag.Finding{Pos: s.Pos, Severity: diag.Warning,
 				Msg: fmt.Sprintf("%s names the secret %s, and there is no secrets file (%s) yet, so kamal deploy will fail unless a later step writes one", s.Key, s.Name, path.Join(root, files[len(files)-1])),
 				Fix: fmt.Sprintf("add the line %s to %s, and set %s in kamal deploy's env", line, target, s.Name)})
 			continue
@@ -59,7 +60,7 @@ func checkSecrets(d Deps, in Inputs, cfg *kamal.Config) ([]*kamal.Finding, error
 		if _, ok := defined[s.Name]; ok {
 			why = "gives it no value"
 		}
-		missing = append(missing, &kamal.Finding{Pos: s.Pos, Severity: kamal.Error,
+		missing = append(missing, &diag.Finding{Pos: s.Pos, Severity: diag.Error,
 			Msg: fmt.Sprintf("%s names the secret %s, but %s %s, so kamal deploy will fail", s.Key, s.Name, joinFiles(found), why),
 			Fix: fmt.Sprintf("add the line %s to %s, and set %s in kamal deploy's env", line, target, s.Name)})
 	}

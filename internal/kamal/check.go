@@ -2,6 +2,7 @@ package kamal
 
 import (
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"strings"
 )
 
@@ -12,7 +13,7 @@ func (c *Config) check() {
 		s := c.topLevelRuby()
 		c.note(errorAt(s.Pos, "set image literally in the file, or give the action a config it can read", "image is not set outside this ERB, which writes YAML only running Ruby would show; the action does not run Ruby"))
 	case !img.Present():
-		p := Pos{File: c.Files[0].Path}
+		p := diag.Pos{File: c.Files[0].Path}
 		if img.Set {
 			p = img.Pos
 		}
@@ -25,7 +26,7 @@ func (c *Config) check() {
 	for key, v := range map[string]Value{"image": c.Image, "registry.server": c.Server,
 		"builder.cache.type": c.Cache.Type, "builder.cache.options": c.Cache.Options} {
 		if v.Block > 0 {
-			c.note(&Finding{Pos: v.Pos, Severity: Warning,
+			c.note(&diag.Finding{Pos: v.Pos, Severity: diag.Warning,
 				Msg: fmt.Sprintf("%s sits inside the ERB block opened at line %d; the action reads every branch as written and cannot tell which one Kamal takes", key, v.Block),
 				Fix: "move it out of the block, or set the matching input"})
 		}
@@ -53,10 +54,10 @@ func (c *Config) checkCache() {
 	}
 	switch t := cc.Type; {
 	case !t.Present():
-		c.note(&Finding{Pos: cc.Pos, Severity: Warning, Msg: "builder.cache has no type, so Kamal passes no cache flags at all",
+		c.note(&diag.Finding{Pos: cc.Pos, Severity: diag.Warning, Msg: "builder.cache has no type, so Kamal passes no cache flags at all",
 			Fix: "add type: registry (or gha)"})
 	case t.Err != nil:
-		c.note(&Finding{Pos: t.Pos, Severity: Error, Msg: t.Err.Error()})
+		c.note(&diag.Finding{Pos: t.Pos, Severity: diag.Error, Msg: t.Err.Error()})
 	case t.Text != "registry" && t.Text != "gha":
 		c.note(errorAt(t.Pos, "use type: registry or type: gha", "builder.cache.type %q is not one Kamal accepts", t.Text))
 	}
@@ -68,13 +69,13 @@ func (c *Config) checkCache() {
 		return
 	}
 	if strings.ContainsAny(o.Text, " \t\r\n") {
-		c.note(&Finding{Pos: o.Pos, Severity: Warning,
+		c.note(&diag.Finding{Pos: o.Pos, Severity: diag.Warning,
 			Msg: "builder.cache.options contains white space; Kamal passes it unquoted to the shell, so the build command breaks",
 			Fix: "write it as one line of key=value pairs separated by commas, no spaces"})
 	}
 	for _, kv := range ParseOptions(o.Text) {
 		if kv.Key == "oci-mediatypes" && kv.Value == "false" {
-			c.note(&Finding{Pos: o.Pos, Severity: Warning,
+			c.note(&diag.Finding{Pos: o.Pos, Severity: diag.Warning,
 				Msg: "oci-mediatypes=false makes BuildKit reject image-manifest=true, which ECR needs",
 				Fix: "set oci-mediatypes=true"})
 		}

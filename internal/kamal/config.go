@@ -5,6 +5,7 @@ package kamal
 import (
 	"errors"
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"io/fs"
 	"path"
 	"strings"
@@ -31,7 +32,7 @@ type Value struct {
 	Shared bool   // reached through a YAML alias or merge key, or inside what an alias points at: not editable in place
 	Block  int    // line of the ERB if/each block around it, 0 if none
 	Unset  string // the value is one ERB tag reading this variable, which is not set
-	Pos    Pos
+	Pos    diag.Pos
 
 	node *yaml.Node
 	file *File
@@ -46,8 +47,8 @@ type Config struct {
 	Destination string
 
 	Service, Image Value
-	Server         Value // registry.server
-	RegistryPos    Pos   // the registry: key; zero when there is none
+	Server         Value    // registry.server
+	RegistryPos    diag.Pos // the registry: key; zero when there is none
 	Secrets        []Secret
 	SecretsPath    Value // secrets_path, where Kamal's secrets files start
 	// RetainContainers is retain_containers: how many old containers, so
@@ -57,7 +58,7 @@ type Config struct {
 	Accessories      []Accessory
 	Proxy            *Proxy // only when proxy.run names an image
 
-	Findings []*Finding
+	Findings []*diag.Finding
 	Ruby     []RubySection // parts written by ERB as YAML lines, which the action cannot read
 
 	builder      view
@@ -69,7 +70,7 @@ type Config struct {
 // Cache is builder.cache.
 type Cache struct {
 	Present              bool
-	Pos                  Pos
+	Pos                  diag.Pos
 	Type, Image, Options Value
 
 	view  view
@@ -88,7 +89,7 @@ type Accessory struct {
 type Secret struct {
 	Name string
 	Key  string // where it is set, such as registry.password
-	Pos  Pos
+	Pos  diag.Pos
 }
 
 // Ref is the image reference Kamal pulls for the accessory.
@@ -102,7 +103,7 @@ func (a Accessory) Ref() string {
 // Proxy is the kamal-proxy image named by proxy.run.
 type Proxy struct {
 	Image string
-	Pos   Pos
+	Pos   diag.Pos
 }
 
 // ReadFunc reads a config file by its path.
@@ -123,7 +124,7 @@ func DestinationPath(base, destination string) string {
 
 // Load reads the base config and, with a destination, its destination file.
 // ERB sees getenv plus KAMAL_DESTINATION, as in Kamal. Problems the user must
-// fix come back as a *Finding error; softer ones in Config.Findings.
+// fix come back as a *diag.Finding error; softer ones in Config.Findings.
 func Load(read ReadFunc, getenv func(string) string, file, destination string) (*Config, error) {
 	env := func(k string) string {
 		if k == "KAMAL_DESTINATION" {
@@ -153,11 +154,11 @@ func Load(read ReadFunc, getenv func(string) string, file, destination string) (
 func (c *Config) readFile(name, fix string) (*File, error) {
 	src, err := c.read(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errorAt(Pos{File: name}, fix, "config file not found")
+		return nil, errorAt(diag.Pos{File: name}, fix, "config file not found")
 	}
 	var fx fixable
 	if errors.As(err, &fx) {
-		return nil, errorAt(Pos{File: name}, fx.Fix(), "%v", err)
+		return nil, errorAt(diag.Pos{File: name}, fx.Fix(), "%v", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -188,18 +189,18 @@ func (c *Config) value(e *entry) Value {
 		if line == 0 {
 			line = v.Pos.Line
 		}
-		err = errorAt(Pos{File: e.file.Path, Line: line}, "", "%s", ue.Detail())
+		err = errorAt(diag.Pos{File: e.file.Path, Line: line}, "", "%s", ue.Detail())
 		v.Unset = ue.Unset
 	}
 	v.Text, v.Err = text, err
 	return v
 }
 
-func (c *Config) note(f *Finding) { c.Findings = append(c.Findings, f) }
+func (c *Config) note(f *diag.Finding) { c.Findings = append(c.Findings, f) }
 
 // MissingDestination is Kamal's refusal of a config that sets
 // require_destination: true when no destination is given, or nil.
-func (c *Config) MissingDestination() *Finding {
+func (c *Config) MissingDestination() *diag.Finding {
 	_, e := rootView(c.Files).get("require_destination")
 	if e == nil || c.Destination != "" || e.val.Value != "true" {
 		return nil
@@ -259,7 +260,7 @@ func (c *Config) resolveAccessories(root view) {
 		one, e := av.get(name)
 		if len(one) == 0 {
 			if e != nil && e.val.Tag != "!!null" {
-				c.note(&Finding{Pos: e.file.pos(e.key), Severity: Warning, Msg: fmt.Sprintf("accessory %s is not a mapping", name)})
+				c.note(&diag.Finding{Pos: e.file.pos(e.key), Severity: diag.Warning, Msg: fmt.Sprintf("accessory %s is not a mapping", name)})
 			}
 			continue
 		}
@@ -300,7 +301,7 @@ func (c *Config) resolveProxy(root view) {
 	reg, repo, ver := c.value(re), c.value(pe), c.value(ve)
 	for _, v := range []Value{reg, repo, ver} {
 		if v.Err != nil {
-			c.note(&Finding{Pos: v.Pos, Severity: Warning, Msg: "kamal-proxy image not translated: " + v.Err.Error()})
+			c.note(&diag.Finding{Pos: v.Pos, Severity: diag.Warning, Msg: "kamal-proxy image not translated: " + v.Err.Error()})
 			return
 		}
 	}

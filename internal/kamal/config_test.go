@@ -2,6 +2,7 @@ package kamal
 
 import (
 	"errors"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"io/fs"
 	"strings"
 	"testing"
@@ -109,7 +110,7 @@ env:
 	if c.Service.Text != "app" || c.Image.Text != "acme/app" || c.Server.Text != "123456789012.dkr.ecr.us-east-2.amazonaws.com" {
 		t.Errorf("service %q image %q server %q", c.Service.Text, c.Image.Text, c.Server.Text)
 	}
-	var f *Finding
+	var f *diag.Finding
 	if !errors.As(c.Cache.Image.Err, &f) || f.Pos.Line != 10 || !strings.Contains(f.Msg, "does not run") {
 		t.Errorf("cache image err = %v", c.Cache.Image.Err)
 	}

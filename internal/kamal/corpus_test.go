@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,7 +119,7 @@ func TestCorpusPatch(t *testing.T) {
 			seen[key] = true
 			t.Run(r.dir+"/"+dest, func(t *testing.T) {
 				c, err := loadCorpus(r.dir, r.config, dest)
-				var f *Finding
+				var f *diag.Finding
 				if err != nil {
 					if !errors.As(err, &f) || f.Pos.File == "" {
 						t.Fatalf("error without a place: %v", err)
@@ -231,7 +232,7 @@ func TestCorpusEveryFileLoads(t *testing.T) {
 			t.Fatal(err)
 		}
 		c, err := Load(func(string) ([]byte, error) { return src, nil }, emptyEnv, "deploy.yml", "")
-		var f *Finding
+		var f *diag.Finding
 		switch {
 		case err != nil && (!errors.As(err, &f) || f.Pos.File != "deploy.yml"):
 			t.Errorf("%s: error without a place: %v", path, err)

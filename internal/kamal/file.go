@@ -2,6 +2,7 @@ package kamal
 
 import (
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 
 	"gopkg.in/yaml.v3"
 
@@ -24,7 +25,7 @@ type File struct {
 func parseFile(path string, src []byte, getenv func(string) string) (*File, error) {
 	tmpl, err := erb.Mask(src, getenv)
 	if err != nil {
-		return nil, errorAt(Pos{File: path}, "close the tag", "%v", err)
+		return nil, errorAt(diag.Pos{File: path}, "close the tag", "%v", err)
 	}
 	f := &File{Path: path, Src: src, tmpl: tmpl, doc: yamledit.NewDoc(tmpl.Masked)}
 	doc := &yaml.Node{}
@@ -40,7 +41,7 @@ func parseFile(path string, src []byte, getenv func(string) string) (*File, erro
 		return f, f.wholeFileRuby()
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, errorAt(Pos{File: path, Line: root.Line}, "", "a Kamal config must be a mapping of keys, found %s", kind(root))
+		return nil, errorAt(diag.Pos{File: path, Line: root.Line}, "", "a Kamal config must be a mapping of keys, found %s", kind(root))
 	}
 	f.root = root
 	f.shared = sharedNodes(doc)
@@ -74,8 +75,8 @@ func sharedNodes(doc *yaml.Node) map[*yaml.Node]bool {
 	return shared
 }
 
-func (f *File) pos(n *yaml.Node) Pos {
-	return Pos{File: f.Path, Line: n.Line, Col: n.Column}
+func (f *File) pos(n *yaml.Node) diag.Pos {
+	return diag.Pos{File: f.Path, Line: n.Line, Col: n.Column}
 }
 
 func kind(n *yaml.Node) string {

@@ -3,6 +3,7 @@ package kamal
 import (
 	"bytes"
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -112,7 +113,7 @@ func (c *Config) insertOptions(want []Option) (*Edit, error) {
 func (c *Config) insertCache(want []Option) (*Edit, error) {
 	fix := "add builder.cache (type: registry, options: image-manifest=true,oci-mediatypes=true) by hand, or set enable-cache: false"
 	if len(c.builder) == 0 {
-		p := Pos{File: c.Files[0].Path}
+		p := diag.Pos{File: c.Files[0].Path}
 		if c.builderEntry != nil {
 			p = c.builderEntry.file.pos(c.builderEntry.key)
 		}

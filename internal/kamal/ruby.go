@@ -3,6 +3,7 @@ package kamal
 import (
 	"bytes"
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -19,8 +20,8 @@ var readKeys = map[string]bool{
 // (a list of hosts, a whole file): Kamal sees it after running Ruby, the
 // action never does.
 type RubySection struct {
-	Path string // the key it belongs to, such as servers.web.hosts; "" for the top level
-	Pos  Pos    // the tag
+	Path string   // the key it belongs to, such as servers.web.hosts; "" for the top level
+	Pos  diag.Pos // the tag
 }
 
 // rubySections finds the key each structure-writing tag belongs to: the key
@@ -38,7 +39,7 @@ func (f *File) rubySections() []RubySection {
 			keys = keyPaths(f.root, "")
 		}
 		line, col := position(f.Src, tag.Start)
-		s := RubySection{Pos: Pos{File: f.Path, Line: line, Col: col}}
+		s := RubySection{Pos: diag.Pos{File: f.Path, Line: line, Col: col}}
 		if prev := f.previousContentLine(line); prev > 0 && opensValue(lineAt(f.tmpl.Masked, prev)) {
 			s.Path = lastKeyOn(keys, prev)
 		} else if col > 1 {
@@ -128,14 +129,14 @@ func (c *Config) checkRuby() {
 		top, _, _ := strings.Cut(s.Path, ".")
 		switch {
 		case s.Path == "":
-			c.note(&Finding{Pos: s.Pos, Severity: Warning,
+			c.note(&diag.Finding{Pos: s.Pos, Severity: diag.Warning,
 				Msg: "this ERB writes top-level YAML, which only running Ruby would show; the action assumes it writes none of the keys it reads (service, image, registry, builder, accessories, proxy)",
 				Fix: "if it does, write those keys literally in the file"})
 		case readKeys[top]:
 			c.note(errorAt(s.Pos, fmt.Sprintf("set %s literally, or give it with config-file or the inputs", s.Path),
 				"%s is written by Ruby here, which the action does not run, and the action needs it", s.Path))
 		default:
-			c.note(&Finding{Pos: s.Pos, Severity: Notice, Msg: fmt.Sprintf("%s is written by Ruby here; the action does not need it, so it is not read", s.Path)})
+			c.note(&diag.Finding{Pos: s.Pos, Severity: diag.Notice, Msg: fmt.Sprintf("%s is written by Ruby here; the action does not need it, so it is not read", s.Path)})
 		}
 	}
 }
@@ -155,7 +156,7 @@ func (f *File) wholeFileRuby() error {
 	for _, tag := range f.tmpl.Tags {
 		if tag.Structure {
 			line, col := position(f.Src, tag.Start)
-			return errorAt(Pos{File: f.Path, Line: line, Col: col}, "write the config as YAML, or point config-file at the file it reads",
+			return errorAt(diag.Pos{File: f.Path, Line: line, Col: col}, "write the config as YAML, or point config-file at the file it reads",
 				"this config is written by Ruby, which the action does not run")
 		}
 	}

@@ -1,6 +1,7 @@
 package kamal
 
 import (
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"reflect"
 	"testing"
 )
@@ -35,9 +36,9 @@ func TestRegistrySecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Secret{
-		{"KAMAL_REGISTRY_PASSWORD", "registry.password", Pos{"config/deploy.yml", 6, 7}},
-		{"DB_USER", "accessories.db.registry.username", Pos{"config/deploy.yml", 12, 18}},
-		{"DB_PASS", "accessories.db.registry.password", Pos{"config/deploy.yml", 13, 18}},
+		{"KAMAL_REGISTRY_PASSWORD", "registry.password", diag.Pos{File: "config/deploy.yml", Line: 6, Col: 7}},
+		{"DB_USER", "accessories.db.registry.username", diag.Pos{File: "config/deploy.yml", Line: 12, Col: 18}},
+		{"DB_PASS", "accessories.db.registry.password", diag.Pos{File: "config/deploy.yml", Line: 13, Col: 18}},
 	}
 	if !reflect.DeepEqual(c.Secrets, want) || c.RegistryPos.Line != 2 {
 		t.Errorf("secrets %+v, registry at %v", c.Secrets, c.RegistryPos)

@@ -2,6 +2,7 @@ package kamal
 
 import (
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,16 +16,16 @@ type Validation struct {
 	// Problems are Kamal's refusals in the order Kamal meets them: Kamal
 	// stops at the first, whose message is Kamal's own. Each is at the file,
 	// line and column of the key or value, with a fix.
-	Problems []*Finding
+	Problems []*diag.Finding
 	// Skipped says where checks were skipped because a value is computed by
 	// Ruby the action does not run; nil when none were.
-	Skipped *Finding
+	Skipped *diag.Finding
 }
 
 type validator struct {
 	ctx      string
-	problems []*Finding
-	skipped  []Pos
+	problems []*diag.Finding
+	skipped  []diag.Pos
 	allowExt bool
 	file     string // where a problem with no place of its own is reported
 }
@@ -77,7 +78,7 @@ func (c *Config) Validate() Validation {
 func (v *validator) result() Validation {
 	for _, p := range v.problems {
 		if p.Pos.File == "" { // a section the config does not have
-			p.Pos = Pos{File: v.file}
+			p.Pos = diag.Pos{File: v.file}
 		}
 	}
 	out := Validation{Problems: v.problems}
@@ -90,18 +91,18 @@ func (v *validator) result() Validation {
 		if len(v.skipped) > 3 {
 			more = fmt.Sprintf(" and %d more", len(v.skipped)-3)
 		}
-		out.Skipped = &Finding{Pos: v.skipped[0], Severity: Notice,
+		out.Skipped = &diag.Finding{Pos: v.skipped[0], Severity: diag.Notice,
 			Msg: fmt.Sprintf("Kamal's checks of values computed by Ruby were skipped (%s%s): the action does not run Ruby", strings.Join(where, ", "), more)}
 	}
 	return out
 }
 
 // fail records a problem in the current context, as Kamal words it.
-func (v *validator) fail(pos Pos, fix, msg string) {
+func (v *validator) fail(pos diag.Pos, fix, msg string) {
 	if v.ctx != "" {
 		msg = v.ctx + ": " + msg
 	}
-	v.problems = append(v.problems, &Finding{Pos: pos, Severity: Error, Msg: msg, Fix: fix})
+	v.problems = append(v.problems, &diag.Finding{Pos: pos, Severity: diag.Error, Msg: msg, Fix: fix})
 }
 
 func (v *validator) with(ctx string, fn func()) {
@@ -209,7 +210,7 @@ func (v *validator) against(n *vnode, e *example) {
 		return
 	}
 	var unknown []string
-	var first Pos
+	var first diag.Pos
 	for _, k := range n.keys {
 		if _, ok := e.fields[k]; !ok && !(v.allowExt && extension(k)) {
 			if len(unknown) == 0 {

@@ -2,6 +2,7 @@ package kamal
 
 import (
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"net/url"
 	"path"
 	"regexp"
@@ -12,9 +13,9 @@ import (
 
 // ensure is the checks Kamal runs once every section has loaded, in its order.
 func (v *validator) ensure(c *Config, root *vnode, roles []role) {
-	file := Pos{File: c.Files[0].Path}
+	file := diag.Pos{File: c.Files[0].Path}
 	if rd := root.get("require_destination"); rd.present() && c.Destination == "" {
-		v.problems = append(v.problems, &Finding{Pos: rd.keyPos, Severity: Error, Msg: "You must specify a destination", Fix: "set the destination input"})
+		v.problems = append(v.problems, &diag.Finding{Pos: rd.keyPos, Severity: diag.Error, Msg: "You must specify a destination", Fix: "set the destination input"})
 	}
 	for _, key := range []string{"service", "registry"} {
 		if n := root.get(key); n != nil && n.kind == vRuby {
@@ -24,7 +25,7 @@ func (v *validator) ensure(c *Config, root *vnode, roles []role) {
 			if n != nil {
 				pos = n.keyPos
 			}
-			v.problems = append(v.problems, &Finding{Pos: pos, Severity: Error, Msg: "Missing required configuration for " + key, Fix: "add " + key + ": to the config"})
+			v.problems = append(v.problems, &diag.Finding{Pos: pos, Severity: diag.Error, Msg: "Missing required configuration for " + key, Fix: "add " + key + ": to the config"})
 		}
 	}
 	image := root.get("image")
@@ -37,29 +38,29 @@ func (v *validator) ensure(c *Config, root *vnode, roles []role) {
 		if image != nil {
 			pos = image.keyPos
 		}
-		v.problems = append(v.problems, &Finding{Pos: pos, Severity: Error, Msg: "Missing required configuration for image", Fix: "add image: <namespace>/<name>"})
+		v.problems = append(v.problems, &diag.Finding{Pos: pos, Severity: diag.Error, Msg: "Missing required configuration for image", Fix: "add image: <namespace>/<name>"})
 	}
 	servers := root.get("servers")
 	switch {
 	case servers != nil && servers.kind == vRuby:
 	case servers == nil || servers.kind == vNull:
 		if !root.get("accessories").present() {
-			v.problems = append(v.problems, &Finding{Pos: file, Severity: Error, Msg: "No servers or accessories specified", Fix: "add servers: with the hosts to deploy to"})
+			v.problems = append(v.problems, &diag.Finding{Pos: file, Severity: diag.Error, Msg: "No servers or accessories specified", Fix: "add servers: with the hosts to deploy to"})
 		}
 	default:
 		primary := primaryRole(root)
 		i := slices.IndexFunc(roles, func(r role) bool { return r.name == primary })
 		switch {
 		case i < 0:
-			v.problems = append(v.problems, &Finding{Pos: servers.keyPos, Severity: Error, Msg: fmt.Sprintf("The primary_role %s isn't defined", primary), Fix: "define it under servers, or set primary_role to a role that is"})
+			v.problems = append(v.problems, &diag.Finding{Pos: servers.keyPos, Severity: diag.Error, Msg: fmt.Sprintf("The primary_role %s isn't defined", primary), Fix: "define it under servers, or set primary_role to a role that is"})
 		case roles[i].unknown:
 		case len(roles[i].hosts) == 0:
-			v.problems = append(v.problems, &Finding{Pos: roles[i].pos, Severity: Error, Msg: fmt.Sprintf("No servers specified for the %s primary_role", primary), Fix: "list its hosts"})
+			v.problems = append(v.problems, &diag.Finding{Pos: roles[i].pos, Severity: diag.Error, Msg: fmt.Sprintf("No servers specified for the %s primary_role", primary), Fix: "list its hosts"})
 		default:
 			if allow := root.get("allow_empty_roles"); !allow.present() {
 				for _, r := range roles {
 					if len(r.hosts) == 0 && !r.unknown {
-						v.problems = append(v.problems, &Finding{Pos: r.pos, Severity: Error,
+						v.problems = append(v.problems, &diag.Finding{Pos: r.pos, Severity: diag.Error,
 							Msg: fmt.Sprintf("No servers specified for the %s role. You can ignore this with allow_empty_roles: true", r.name), Fix: "list its hosts"})
 						break
 					}
@@ -68,16 +69,16 @@ func (v *validator) ensure(c *Config, root *vnode, roles []role) {
 		}
 	}
 	if mv := root.get("minimum_version"); mv != nil && mv.kind != vRuby && mv.present() && versionAbove(mv.text, KamalVersion) {
-		v.problems = append(v.problems, &Finding{Pos: mv.pos, Severity: Error,
+		v.problems = append(v.problems, &diag.Finding{Pos: mv.pos, Severity: diag.Error,
 			Msg: fmt.Sprintf("Current version is %s, minimum required is %s", KamalVersion, mv.text), Fix: "deploy with a newer Kamal"})
 	}
 	if rc := root.get("retain_containers"); rc != nil && rc.kind == vInt {
 		if n, err := strconv.Atoi(strings.ReplaceAll(rc.text, "_", "")); err == nil && n < 1 {
-			v.problems = append(v.problems, &Finding{Pos: rc.pos, Severity: Error, Msg: "Must retain at least 1 container", Fix: "set retain_containers to 1 or more"})
+			v.problems = append(v.problems, &diag.Finding{Pos: rc.pos, Severity: diag.Error, Msg: "Must retain at least 1 container", Fix: "set retain_containers to 1 or more"})
 		}
 	}
 	if s := root.get("service"); s != nil && s.kind != vRuby && s.present() && (s.kind != vStr || !serviceName.MatchString(s.text)) {
-		v.problems = append(v.problems, &Finding{Pos: s.pos, Severity: Error,
+		v.problems = append(v.problems, &diag.Finding{Pos: s.pos, Severity: diag.Error,
 			Msg: "Service name can only include alphanumeric characters, hyphens, and underscores", Fix: "rename the service"})
 	}
 	v.traefikHooks(c, root)
@@ -85,7 +86,7 @@ func (v *validator) ensure(c *Config, root *vnode, roles []role) {
 	if local {
 		if remote := root.get("builder").get("remote"); remote.present() && remote.kind == vStr {
 			if u, err := url.Parse(remote.text); err != nil || u.Scheme != "ssh" {
-				v.problems = append(v.problems, &Finding{Pos: remote.pos, Severity: Error,
+				v.problems = append(v.problems, &diag.Finding{Pos: remote.pos, Severity: diag.Error,
 					Msg: "Local registry with remote builder requires an SSH URL (e.g., ssh://user@host)", Fix: "write the remote as ssh://user@host"})
 			}
 		}
@@ -107,7 +108,7 @@ func (v *validator) traefikHooks(c *Config, root *vnode) {
 		}
 	}
 	if len(found) > 0 {
-		v.problems = append(v.problems, &Finding{Pos: Pos{File: path.Join(AppRoot(c.Files[0].Path), dir, found[0])}, Severity: Error,
+		v.problems = append(v.problems, &diag.Finding{Pos: diag.Pos{File: path.Join(AppRoot(c.Files[0].Path), dir, found[0])}, Severity: diag.Error,
 			Msg: fmt.Sprintf("Found %s, these should be renamed to (pre|post)-proxy-reboot", strings.Join(found, ", ")), Fix: "rename them"})
 	}
 }
@@ -167,7 +168,7 @@ func (v *validator) proxyRuns(root *vnode, roles []role) {
 			}
 		}
 		if len(cfgs) > 1 {
-			v.problems = append(v.problems, &Finding{Pos: cfgs[1].keyPos, Severity: Error,
+			v.problems = append(v.problems, &diag.Finding{Pos: cfgs[1].keyPos, Severity: diag.Error,
 				Msg: "Conflicting proxy run configurations for host " + h, Fix: "give every role and accessory on the host the same proxy run settings"})
 		}
 	}
@@ -199,7 +200,7 @@ var serviceName = regexp.MustCompile(`(?im)^[a-z0-9_-]+$`)
 
 func (v *validator) sslRoles(roles []role) {
 	var hosts []string
-	var at []Pos
+	var at []diag.Pos
 	for _, r := range roles {
 		if !r.proxied || r.proxy == nil {
 			continue
@@ -210,7 +211,7 @@ func (v *validator) sslRoles(roles []role) {
 		}
 		custom := ssl.kind == vMap && ssl.get("certificate_pem").present()
 		if len(r.hosts) > 1 && !custom {
-			v.problems = append(v.problems, &Finding{Pos: ssl.keyPos, Severity: Error,
+			v.problems = append(v.problems, &diag.Finding{Pos: ssl.keyPos, Severity: diag.Error,
 				Msg: fmt.Sprintf("SSL is only supported on a single server unless you provide custom certificates, found %d servers for role %s", len(r.hosts), r.name),
 				Fix: "give the role one host, or custom certificates"})
 		}
@@ -220,7 +221,7 @@ func (v *validator) sslRoles(roles []role) {
 		}
 	}
 	var dup []string
-	var where Pos
+	var where diag.Pos
 	for i, h := range hosts {
 		if slices.Index(hosts, h) < i && !slices.Contains(dup, h) {
 			if len(dup) == 0 {
@@ -230,7 +231,7 @@ func (v *validator) sslRoles(roles []role) {
 		}
 	}
 	if len(dup) > 0 {
-		v.problems = append(v.problems, &Finding{Pos: where, Severity: Error,
+		v.problems = append(v.problems, &diag.Finding{Pos: where, Severity: diag.Error,
 			Msg: "Different roles can't share the same host for SSL: " + strings.Join(dup, ", "), Fix: "give each role its own host"})
 	}
 }
@@ -258,7 +259,7 @@ func (v *validator) hooksOutput(n *vnode) {
 		if hook != "" {
 			where = fmt.Sprintf(" for hook '%s'", hook)
 		}
-		v.problems = append(v.problems, &Finding{Pos: level.pos, Severity: Error,
+		v.problems = append(v.problems, &diag.Finding{Pos: level.pos, Severity: diag.Error,
 			Msg: fmt.Sprintf("Invalid hooks_output '%s'%s, must be one of: quiet, verbose", l, where), Fix: "use :quiet or :verbose"})
 	}
 	switch n.kind {

@@ -2,6 +2,7 @@ package kamal
 
 import (
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"slices"
 	"sort"
 	"strings"
@@ -10,7 +11,7 @@ import (
 // role is a role as Kamal builds it: its name, hosts and proxy.
 type role struct {
 	name    string
-	pos     Pos
+	pos     diag.Pos
 	hosts   []string
 	proxy   *vnode // its own proxy settings when it runs kamal-proxy, else nil
 	proxied bool
@@ -148,11 +149,11 @@ func (v *validator) accessory(name string, n *vnode, roles []role) {
 			}
 		}
 		if len(missing) > 0 {
-			v.problems = append(v.problems, &Finding{Pos: rs.pos, Severity: Error,
+			v.problems = append(v.problems, &diag.Finding{Pos: rs.pos, Severity: diag.Error,
 				Msg: fmt.Sprintf("%s: unknown roles %s", ctx, strings.Join(missing, ", ")), Fix: rolesFix(names)})
 		}
 	} else if r := n.get("role"); r != nil && r.kind != vRuby && r.kind != vNull && !slices.Contains(names, r.text) {
-		v.problems = append(v.problems, &Finding{Pos: r.pos, Severity: Error,
+		v.problems = append(v.problems, &diag.Finding{Pos: r.pos, Severity: diag.Error,
 			Msg: fmt.Sprintf("%s: unknown role %s", ctx, r.text), Fix: rolesFix(names)})
 	}
 	v.env(ctx+"/env", n.get("env"))

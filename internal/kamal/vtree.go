@@ -1,6 +1,7 @@
 package kamal
 
 import (
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"regexp"
 	"strings"
 
@@ -32,10 +33,10 @@ type vnode struct {
 	keys   []string
 	vals   map[string]*vnode
 	items  []*vnode
-	pos    Pos    // the value
-	keyPos Pos    // its key, for a mapping entry
-	unset  string // an environment variable ERB read here and found unset
-	later  bool   // vRuby because a later step sets its variable: not Ruby, nothing to say
+	pos    diag.Pos // the value
+	keyPos diag.Pos // its key, for a mapping entry
+	unset  string   // an environment variable ERB read here and found unset
+	later  bool     // vRuby because a later step sets its variable: not Ruby, nothing to say
 }
 
 func (n *vnode) get(key string) *vnode {
@@ -83,7 +84,7 @@ func (c *Config) valueTree() *vnode {
 			b := &treeBuilder{f: f, getenv: c.getenv, seen: map[*yaml.Node]*vnode{}}
 			n = b.node(f.root)
 		} else {
-			n = &vnode{kind: vMap, vals: map[string]*vnode{}, pos: Pos{File: f.Path}}
+			n = &vnode{kind: vMap, vals: map[string]*vnode{}, pos: diag.Pos{File: f.Path}}
 		}
 		for _, s := range c.Ruby {
 			if s.Pos.File == f.Path && s.Path != "" {
@@ -103,7 +104,7 @@ func (c *Config) valueTree() *vnode {
 	return root
 }
 
-func markRuby(n *vnode, path []string, pos Pos) {
+func markRuby(n *vnode, path []string, pos diag.Pos) {
 	for i, k := range path {
 		next := n.get(k)
 		if next == nil {

@@ -3,6 +3,7 @@ package kamal
 import (
 	"bytes"
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,14 +22,14 @@ var (
 	unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
 )
 
-func syntaxError(path string, src []byte, err error) *Finding {
+func syntaxError(path string, src []byte, err error) *diag.Finding {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	hint := 0
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		hint, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
-	p := Pos{File: path}
+	p := diag.Pos{File: path}
 	switch {
 	case strings.Contains(msg, "control characters are not allowed"), strings.Contains(msg, "UTF-8"):
 		p.Line, p.Col = badCharacter(src)

@@ -1,4 +1,8 @@
-package kamal
+// Package diag is the vocabulary every part of kamal-ecr reports in: a
+// position in a file, a severity, and a finding with a stable code. It knows
+// nothing of Kamal, ECR or GitHub: renderers turn findings into annotations,
+// summary lines or terminal text.
+package diag
 
 import "fmt"
 
@@ -33,11 +37,13 @@ func (s Severity) String() string {
 	return [...]string{"notice", "warning", "error"}[s]
 }
 
-// Finding is one thing the user should know about their config, at its line.
-// A Finding of severity Error is also the error the loader returns.
+// Finding is one thing the user should know, at its line. A Finding of
+// severity Error is also an error a caller may return. A Finding is never
+// changed after it is made: copy it (With*) to say more.
 type Finding struct {
 	Pos      Pos
 	Severity Severity
+	Code     string // stable, such as "kamal/unknown-key": tests and renderers decide on it, never on Msg
 	Msg      string
 	Fix      string
 }
@@ -50,6 +56,7 @@ func (f *Finding) Error() string {
 	return s
 }
 
-func errorAt(p Pos, fix, format string, args ...any) *Finding {
-	return &Finding{Pos: p, Severity: Error, Msg: fmt.Sprintf(format, args...), Fix: fix}
+// Errorf is an error-severity finding at p.
+func Errorf(p Pos, code, fix, format string, args ...any) *Finding {
+	return &Finding{Pos: p, Severity: Error, Code: code, Msg: fmt.Sprintf(format, args...), Fix: fix}
 }
