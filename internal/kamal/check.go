@@ -34,16 +34,26 @@ func (c *Config) check() {
 }
 
 func (c *Config) checkRepoName(v Value, key, serverKey string) {
+	shown := v.Shown()
+	secret := shown != v.Text // a secret's parts are not shown either
 	host, _, _ := strings.Cut(v.Text, "/")
 	if strings.Contains(v.Text, "/") && (strings.ContainsAny(host, ".:") || host == "localhost") {
-		c.note(errorAt(v.Pos, fmt.Sprintf("set %s: %s and put %s in %s", key, strings.TrimPrefix(v.Text, host+"/"), host, serverKey),
-			"%s %q includes the registry host %s: Kamal prefixes %s itself", key, v.Text, host, serverKey))
+		fix := fmt.Sprintf("set %s: %s and put %s in %s", key, strings.TrimPrefix(v.Text, host+"/"), host, serverKey)
+		what := "the registry host " + host
+		if secret {
+			what, fix = "a registry host", fmt.Sprintf("leave the registry host out of %s and put it in %s", key, serverKey)
+		}
+		c.note(errorAt(v.Pos, fix, "%s %q includes %s: Kamal prefixes %s itself", key, shown, what, serverKey))
 	}
 	last := v.Text[strings.LastIndex(v.Text, "/")+1:]
 	if key == "image" && strings.ContainsAny(last, ":@") {
 		name, _, _ := strings.Cut(v.Text, "@")
 		name = name[:strings.LastIndex(name, "/")+1] + strings.SplitN(last, ":", 2)[0]
-		c.note(errorAt(v.Pos, fmt.Sprintf("set image: %s; Kamal tags each build itself", name), "image %q has a tag or digest", v.Text))
+		fix := fmt.Sprintf("set image: %s; Kamal tags each build itself", name)
+		if secret {
+			fix = "leave the tag or digest out of image; Kamal tags each build itself"
+		}
+		c.note(errorAt(v.Pos, fix, "image %q has a tag or digest", shown))
 	}
 }
 
@@ -59,7 +69,7 @@ func (c *Config) checkCache() {
 	case t.Err != nil:
 		c.note(&diag.Finding{Pos: t.Pos, Severity: diag.Error, Msg: t.Err.Error()})
 	case t.Text != "registry" && t.Text != "gha":
-		c.note(errorAt(t.Pos, "use type: registry or type: gha", "builder.cache.type %q is not one Kamal accepts", t.Text))
+		c.note(errorAt(t.Pos, "use type: registry or type: gha", "builder.cache.type %q is not one Kamal accepts", t.Shown()))
 	}
 	if img := cc.Image; img.Present() && img.Err == nil {
 		c.checkRepoName(img, "builder.cache.image", "registry.server")

@@ -70,7 +70,7 @@ func (v *validator) ensure(c *Config, root *vnode, roles []role) {
 	}
 	if mv := root.get("minimum_version"); mv != nil && mv.kind != vRuby && mv.present() && versionAbove(mv.text, KamalVersion) {
 		v.problems = append(v.problems, &diag.Finding{Pos: mv.pos, Severity: diag.Error,
-			Msg: fmt.Sprintf("Current version is %s, minimum required is %s", KamalVersion, mv.text), Fix: "deploy with a newer Kamal"})
+			Msg: fmt.Sprintf("Current version is %s, minimum required is %s", KamalVersion, mv.shown()), Fix: "deploy with a newer Kamal"})
 	}
 	if rc := root.get("retain_containers"); rc != nil && rc.kind == vInt {
 		if n, err := strconv.Atoi(strings.ReplaceAll(rc.text, "_", "")); err == nil && n < 1 {
@@ -241,7 +241,7 @@ func proxyHosts(p *vnode) []string {
 		return hostNames(hs)
 	}
 	if h := p.get("host"); h != nil && h.kind == vStr {
-		return strings.Split(h.text, ",")
+		return strings.Split(h.shown(), ",")
 	}
 	return nil
 }
@@ -255,6 +255,7 @@ func (v *validator) hooksOutput(n *vnode) {
 		if level.kind == vRuby || l == "quiet" || l == "verbose" {
 			return
 		}
+		l = strings.TrimPrefix(level.shown(), ":")
 		where := ""
 		if hook != "" {
 			where = fmt.Sprintf(" for hook '%s'", hook)

@@ -99,7 +99,7 @@ func hostNames(n *vnode) []string {
 	for _, h := range n.items {
 		switch h.kind {
 		case vStr, vInt, vFloat, vBool:
-			out = append(out, h.text)
+			out = append(out, h.shown())
 		case vMap:
 			if len(h.keys) > 0 {
 				out = append(out, h.keys[0])
@@ -145,7 +145,7 @@ func (v *validator) accessory(name string, n *vnode, roles []role) {
 		var missing []string
 		for _, r := range rs.items {
 			if r.kind != vRuby && !slices.Contains(names, r.text) {
-				missing = append(missing, r.text)
+				missing = append(missing, r.shown())
 			}
 		}
 		if len(missing) > 0 {
@@ -154,7 +154,7 @@ func (v *validator) accessory(name string, n *vnode, roles []role) {
 		}
 	} else if r := n.get("role"); r != nil && r.kind != vRuby && r.kind != vNull && !slices.Contains(names, r.text) {
 		v.problems = append(v.problems, &diag.Finding{Pos: r.pos, Severity: diag.Error,
-			Msg: fmt.Sprintf("%s: unknown role %s", ctx, r.text), Fix: rolesFix(names)})
+			Msg: fmt.Sprintf("%s: unknown role %s", ctx, r.shown()), Fix: rolesFix(names)})
 	}
 	v.env(ctx+"/env", n.get("env"))
 	if p := n.get("proxy"); p.present() {
@@ -184,7 +184,7 @@ func accessoryHosts(root *vnode, a *vnode, roles []role) []string {
 	}
 	switch {
 	case a.has("host"):
-		return []string{a.get("host").text}
+		return []string{a.get("host").shown()}
 	case a.has("hosts") && a.get("hosts").kind == vSeq:
 		return hostNames(a.get("hosts"))
 	case a.has("role"):

@@ -85,7 +85,7 @@ func (v *validator) builder(n *vnode) {
 		}
 		if cache := n.get("cache"); cache != nil && cache.kind == vMap {
 			if t := cache.get("type"); t.present() && t.kind != vRuby && t.text != "gha" && t.text != "registry" {
-				v.fail(t.pos, "use type: registry (or gha)", "Invalid cache type: "+t.text)
+				v.fail(t.pos, "use type: registry (or gha)", "Invalid cache type: "+t.shown())
 			}
 		}
 		arch := n.get("arch")

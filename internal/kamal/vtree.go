@@ -30,6 +30,7 @@ const (
 type vnode struct {
 	kind   vkind
 	text   string // a scalar as written (after ERB)
+	source string // the scalar with its ERB as written, when that reads a secret-looking variable
 	keys   []string
 	vals   map[string]*vnode
 	items  []*vnode
@@ -47,6 +48,14 @@ func (n *vnode) get(key string) *vnode {
 }
 
 func (n *vnode) has(key string) bool { return n.get(key) != nil }
+
+// shown is the scalar as a message may show it: never a secret's value.
+func (n *vnode) shown() string {
+	if n.source != "" {
+		return n.source
+	}
+	return n.text
+}
 
 // present is Ruby's present?: not nil, false, empty or blank.
 func (n *vnode) present() bool {
@@ -188,7 +197,9 @@ func (b *treeBuilder) mapping(v *vnode, n *yaml.Node) {
 			continue
 		}
 		key := k.Value
-		if b.f.tmpl.Contains(key) {
+		if secretIn(b.f, key) {
+			key = b.f.tmpl.Source(key)
+		} else if b.f.tmpl.Contains(key) {
 			key, _, _ = b.f.tmpl.Render(key, b.getenv)
 		}
 		c := *b.node(val)
@@ -219,6 +230,9 @@ func (b *treeBuilder) scalar(v *vnode, n *yaml.Node) {
 			return
 		}
 		text = out
+		if secretIn(b.f, n.Value) {
+			v.source = b.f.tmpl.Source(n.Value)
+		}
 		if len(unset) > 0 {
 			v.unset = unset[0]
 		}

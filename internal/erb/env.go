@@ -1,0 +1,58 @@
+package erb
+
+import (
+	"regexp"
+	"strings"
+)
+
+// envName matches an environment variable a tag reads: ENV["X"], ENV['X'],
+// ENV.fetch("X" …), ENV.key?("X").
+var envName = regexp.MustCompile(`ENV(?:\[|\.\w+\??\()\s*(?:"([^"]*)"|'([^']*)')`)
+
+// Vars lists the environment variables any tag of the template reads, each
+// once, in the order they first appear.
+func (t *Template) Vars() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, tag := range t.Tags {
+		for _, name := range vars(string(t.src[tag.Start:tag.End])) {
+			if !seen[name] {
+				seen[name] = true
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// ValueVars lists the environment variables the tags in a value read from
+// the masked text read.
+func (t *Template) ValueVars(s string) []string {
+	var out []string
+	t.tokens(s, func(_ int, tag Tag) {
+		out = append(out, vars(string(t.src[tag.Start:tag.End]))...)
+	})
+	return out
+}
+
+// Source is a value read from the masked text with each tag written back
+// as it stands in the file, for messages that must not show what it renders.
+func (t *Template) Source(s string) string {
+	var b strings.Builder
+	last := 0
+	t.tokens(s, func(at int, tag Tag) {
+		b.WriteString(s[last:at])
+		b.Write(t.src[tag.Start:tag.End])
+		last = at + tag.tokenLen
+	})
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func vars(code string) []string {
+	var out []string
+	for _, m := range envName.FindAllStringSubmatch(code, -1) {
+		out = append(out, m[1]+m[2])
+	}
+	return out
+}

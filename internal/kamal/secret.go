@@ -1,0 +1,54 @@
+package kamal
+
+import (
+	"slices"
+	"strings"
+)
+
+// SecretName reports whether an environment variable's name looks like it
+// holds a secret, whose value is never shown: one containing SECRET, TOKEN,
+// PASSWORD, PASSWD, PRIVATE, CREDENTIAL or KEY, in any case, except an
+// access key's id (…_KEY_ID).
+func SecretName(name string) bool {
+	n := strings.ToUpper(name)
+	if strings.HasSuffix(n, "_KEY_ID") {
+		n = strings.TrimSuffix(n, "_KEY_ID")
+	}
+	for _, word := range []string{"SECRET", "TOKEN", "PASSWORD", "PASSWD", "PRIVATE", "CREDENTIAL", "KEY"} {
+		if strings.Contains(n, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// SecretValues are the values of the secret-looking environment variables
+// the config's ERB reads, for the runner to mask before anything is printed.
+// Sorted, each once; empty values are left out.
+func (c *Config) SecretValues() []string {
+	var out []string
+	for _, f := range c.Files {
+		for _, name := range f.tmpl.Vars() {
+			if v := c.getenv(name); v != "" && SecretName(name) && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// secretIn reports whether a value read from f's masked text renders a
+// secret-looking variable.
+func secretIn(f *File, s string) bool {
+	return slices.ContainsFunc(f.tmpl.ValueVars(s), SecretName)
+}
+
+// Shown is the value as a message may show it: the ERB source in place of
+// what it renders when it reads a secret-looking variable.
+func (v Value) Shown() string {
+	if v.node != nil && v.ERB && secretIn(v.file, v.node.Value) {
+		return v.file.tmpl.Source(v.node.Value)
+	}
+	return v.Text
+}
