@@ -8,8 +8,12 @@ package erb
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"math"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -34,7 +38,9 @@ type Template struct {
 	Masked []byte
 	Tags   []Tag
 	src    []byte
-	blocks []block // Ruby blocks and conditionals: both branches stay in Masked
+	blocks []block  // Ruby blocks and conditionals: both branches stay in Masked
+	pieces []piece  // blocks by offset, for Block
+	cuts   [][2]int // byte spans that decided blocks remove
 }
 
 type block struct{ start, end, line int }
@@ -48,14 +54,17 @@ var (
 // each … do) around offset, or 0. The masked text keeps every branch of such
 // a block, so a value inside it may not be what Kamal sees.
 func (t *Template) Block(offset int) int {
-	line := 0
-	for _, b := range t.blocks {
-		if b.start <= offset && offset < b.end {
-			line = b.line
-		}
+	// the last piece starting at or before offset
+	i := sort.Search(len(t.pieces), func(i int) bool { return t.pieces[i].from > offset }) - 1
+	if i < 0 {
+		return 0
 	}
-	return line
+	return t.pieces[i].line
 }
+
+// piece is a stretch of the source, from one offset to the next piece's,
+// whose innermost undecided block opens at line (0: none).
+type piece struct{ from, line int }
 
 func (t *Template) trackBlocks(getenv func(string) string) {
 	type frame struct {
@@ -80,10 +89,42 @@ func (t *Template) trackBlocks(getenv func(string) string) {
 			stack = append(stack, frame{open: i})
 		}
 	}
-	for _, f := range stack { // unclosed: runs to the end of the file
-		open := t.Tags[f.open]
+	for i := len(stack) - 1; i >= 0; i-- { // unclosed: runs to the end of the file
+		open := t.Tags[stack[i].open]
 		t.blocks = append(t.blocks, block{start: open.Start, end: len(t.Masked), line: open.Line})
 	}
+	t.applyCuts()
+	t.pieces = innermost(t.blocks)
+}
+
+// innermost turns blocks, nested inside each other or apart (as a stack
+// makes them), into pieces in source order, in O(n log n).
+func innermost(blocks []block) []piece {
+	if len(blocks) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(blocks)
+	slices.SortFunc(sorted, func(a, b block) int { return cmp.Or(a.start-b.start, b.end-a.end) })
+	pieces := make([]piece, 0, 2*len(sorted))
+	var open []block
+	closeUntil := func(at int) { // ends the open blocks that end by at
+		for len(open) > 0 && open[len(open)-1].end <= at {
+			end := open[len(open)-1].end
+			open = open[:len(open)-1]
+			line := 0
+			if len(open) > 0 {
+				line = open[len(open)-1].line
+			}
+			pieces = append(pieces, piece{end, line})
+		}
+	}
+	for _, b := range sorted {
+		closeUntil(b.start)
+		open = append(open, b)
+		pieces = append(pieces, piece{b.start, b.line})
+	}
+	closeUntil(math.MaxInt)
+	return pieces
 }
 
 // choose evaluates an if/unless block whose conditions only read the
@@ -125,18 +166,44 @@ func (t *Template) choose(open int, branches []int, end int, getenv func(string)
 		if k+1 < len(heads) {
 			next = heads[k+1]
 		}
-		blank(t.Masked[t.Tags[h].Start:t.Tags[h].End])
-		t.Tags[h].Masked = false
+		t.cut(t.Tags[h].Start, t.Tags[h].End)
 		if k != taken {
-			blank(t.Masked[t.Tags[h].End:t.Tags[next].Start])
-			for i := h + 1; i < next; i++ {
-				t.Tags[i].Masked = false // gone with its branch
-			}
+			t.cut(t.Tags[h].End, t.Tags[next].Start) // the branch, tags included
 		}
 	}
-	blank(t.Masked[t.Tags[end].Start:t.Tags[end].End])
-	t.Tags[end].Masked = false
+	t.cut(t.Tags[end].Start, t.Tags[end].End)
 	return true
+}
+
+// cut records that the bytes from start to end go from the masked text, with
+// the tags in them. An enclosing block cuts again what its nested blocks
+// cut; applyCuts then touches each byte once, keeping Mask linear in the
+// nesting depth.
+func (t *Template) cut(start, end int) {
+	if start < end {
+		t.cuts = append(t.cuts, [2]int{start, end})
+	}
+}
+
+// applyCuts blanks what cut recorded and unmasks the tags that went with it.
+func (t *Template) applyCuts() {
+	slices.SortFunc(t.cuts, func(a, b [2]int) int { return cmp.Or(a[0]-b[0], b[1]-a[1]) })
+	done, tag := 0, 0 // bytes before done are blanked; tags before tag are settled
+	for _, c := range t.cuts {
+		start := max(c[0], done)
+		if start >= c[1] {
+			continue
+		}
+		blank(t.Masked[start:c[1]])
+		done = c[1]
+		for tag < len(t.Tags) && t.Tags[tag].Start < c[0] {
+			tag++
+		}
+		for ; tag < len(t.Tags) && t.Tags[tag].Start < c[1]; tag++ {
+			t.Tags[tag].Masked = false
+		}
+	}
+	t.cuts = nil
 }
 
 var (
@@ -282,17 +349,24 @@ func (t *Template) tokens(s string, fn func(at int, tag Tag)) {
 	}
 }
 
-// standalone reports whether only white space surrounds the span on its line.
+// standalone reports whether only white space surrounds the span on its
+// line. It looks only as far as the first other byte, so a long line of tags
+// costs each tag its own neighbourhood, not the whole line.
 func standalone(src []byte, start, end int) bool {
-	ls := bytes.LastIndexByte(src[:start], '\n') + 1
-	le := bytes.IndexByte(src[end:], '\n')
-	if le < 0 {
-		le = len(src)
-	} else {
-		le += end
+	for i := start - 1; i >= 0 && src[i] != '\n'; i-- {
+		if !isSpace(src[i]) {
+			return false
+		}
 	}
-	return len(bytes.TrimSpace(src[ls:start])) == 0 && len(bytes.TrimSpace(src[end:le])) == 0
+	for i := end; i < len(src) && src[i] != '\n'; i++ {
+		if !isSpace(src[i]) {
+			return false
+		}
+	}
+	return true
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
 
 func blank(b []byte) {
 	for i, c := range b {

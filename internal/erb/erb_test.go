@@ -165,3 +165,95 @@ func TestUndecidedBlocksStay(t *testing.T) {
 		t.Errorf("masked %q", tm.Masked)
 	}
 }
+
+// Nested blocks decided from the environment keep exactly the branches Ruby
+// renders, whatever the nesting, and the tags in removed branches no longer
+// count as values.
+func TestNestedBlocksDecided(t *testing.T) {
+	src := "a: 1\n" +
+		"<% if ENV['A'] %>\n" +
+		"b: <%= ENV['B'] %>\n" +
+		"<% if ENV['C'] %>\n" +
+		"c: 1\n" +
+		"<% else %>\n" +
+		"c: 2\n" +
+		"<% end %>\n" +
+		"<% if File.exist?('x') %>\n" +
+		"d: 1\n" +
+		"<% end %>\n" +
+		"<% else %>\n" +
+		"e: <%= ENV['E'] %>\n" +
+		"<% end %>\n" +
+		"f: 1\n"
+	for _, tt := range []struct {
+		env        map[string]string
+		keep, gone []string
+		blockOfD   int
+	}{
+		{map[string]string{"A": "1", "C": "1"}, []string{"a: 1", "b: ERB", "c: 1", "d: 1", "f: 1"}, []string{"c: 2", "e:"}, 9},
+		{map[string]string{"A": "1"}, []string{"b: ERB", "c: 2", "d: 1"}, []string{"c: 1", "e:"}, 9},
+		{map[string]string{"C": "1"}, []string{"a: 1", "e: ERB", "f: 1"}, []string{"b:", "c: 1", "c: 2", "d: 1"}, 0},
+	} {
+		tm, err := Mask([]byte(src), env(tt.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		masked := string(tm.Masked)
+		if len(masked) != len(src) || strings.Count(masked, "\n") != strings.Count(src, "\n") {
+			t.Fatalf("%v: offsets moved: %q", tt.env, masked)
+		}
+		for _, k := range tt.keep {
+			if !strings.Contains(masked, k) {
+				t.Errorf("%v: %q is gone from %q", tt.env, k, masked)
+			}
+		}
+		for _, g := range tt.gone {
+			if strings.Contains(masked, g) {
+				t.Errorf("%v: %q stays in %q", tt.env, g, masked)
+			}
+		}
+		for _, tag := range tm.Tags {
+			if tag.Masked && strings.TrimSpace(string(tm.Masked[tag.Start:tag.End])) == "" {
+				t.Errorf("%v: tag at line %d is blank but still masked", tt.env, tag.Line)
+			}
+		}
+		if got := tm.Block(strings.Index(src, "d: 1")); tt.blockOfD != 0 && got != tt.blockOfD {
+			t.Errorf("%v: Block(d) = %d, want %d", tt.env, got, tt.blockOfD)
+		}
+	}
+}
+
+// Block names the innermost undecided block, and 0 between and after blocks.
+func TestBlockInnermost(t *testing.T) {
+	src := "<% if a %>\nx: 1\n<% if b %>\ny: 1\n<% end %>\nz: 1\n<% end %>\nw: 1\n<% items.each do |i| %>\nv: 1\n"
+	tm, err := Mask([]byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]int{"x: 1": 1, "y: 1": 3, "z: 1": 1, "w: 1": 0, "v: 1": 9} {
+		if got := tm.Block(strings.Index(src, key)); got != want {
+			t.Errorf("Block(%s) = %d, want %d", key, got, want)
+		}
+	}
+}
+
+// A very long line of tags is masked tag by tag, each keeping its place.
+func TestMaskOneLongLine(t *testing.T) {
+	src := "hosts: [" + strings.Repeat("<%= ENV['H'] %>, ", 3) + "x]\n<%= hosts %>\n  <% if a %>  \n"
+	tm, err := Mask([]byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var structure, masked int
+	for _, tag := range tm.Tags {
+		if tag.Structure {
+			structure++
+		}
+		if tag.Masked {
+			masked++
+		}
+	}
+	if structure != 1 || masked != 3 {
+		t.Errorf("structure %d, masked %d: %+v", structure, masked, tm.Tags)
+	}
+}
