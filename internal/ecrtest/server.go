@@ -38,6 +38,7 @@ type Repository struct {
 // Rule is a pull-through cache rule the server lists.
 type Rule struct {
 	Prefix, UpstreamURL, UpstreamRegistry, UpstreamPrefix string
+	CredentialArn, Failure                                string // Failure: the upstream refuses the stored credentials
 }
 
 // Server is the fake. Its zero value is not usable: call New.
@@ -310,6 +311,9 @@ func (s *Server) ecr(op string, req map[string]any) (any, string, string) {
 			if r.UpstreamPrefix != "" {
 				rule["upstreamRepositoryPrefix"] = r.UpstreamPrefix
 			}
+			if r.CredentialArn != "" {
+				rule["credentialArn"] = r.CredentialArn
+			}
 			out = append(out, rule)
 		}
 		res := map[string]any{"pullThroughCacheRules": out}
@@ -323,7 +327,7 @@ func (s *Server) ecr(op string, req map[string]any) (any, string, string) {
 			"authorizationToken": token, "expiresAt": float64(time.Now().Add(12 * time.Hour).Unix()),
 			"proxyEndpoint": "https://" + registry + ".dkr.ecr." + s.Region + ".amazonaws.com"}}}, "", ""
 	}
-	return nil, "UnknownOperationException", op
+	return s.pullThroughOp(op, req, registry)
 }
 
 func (s *Server) describe(r *Repository) map[string]any {
