@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"maps"
 	"net/http/httptest"
 	"os"
@@ -16,8 +17,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/kamal-ecr/kamal-ecr/internal/action"
+	"github.com/kamal-ecr/kamal-ecr/internal/cli"
 	"github.com/kamal-ecr/kamal-ecr/internal/ecrtest"
+	"github.com/kamal-ecr/kamal-ecr/internal/inputs"
 	"github.com/kamal-ecr/kamal-ecr/internal/registry"
 )
 
@@ -47,7 +49,7 @@ type step struct {
 }
 
 // newStep copies the fixture workspace and starts a local ECR with pull-through rules.
-func newStep(t *testing.T, inputs map[string]string) *step {
+func newStep(t *testing.T, with map[string]string) *step {
 	t.Helper()
 	ws := t.TempDir()
 	copyDir(t, filepath.Join("testdata", "e2e", "workspace"), ws)
@@ -64,18 +66,27 @@ func newStep(t *testing.T, inputs map[string]string) *step {
 		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1",
 		"AWS_ENDPOINT_URL_ECR": hs.URL, "AWS_ENDPOINT_URL_STS": hs.URL,
 	}
-	for _, d := range []string{"config-file", "create-repositories", "image-tag-mutability", "scan-on-push", "encryption-type",
-		"cache-lifecycle-days", "patch-cache", "enable-cache", "pull-through-cache", "rewrite-accessories", "login", "dry-run"} {
-		env["INPUT_"+strings.ToUpper(d)] = defaultFor(d) // the runner fills in defaults
+	for _, in := range inputs.Action() {
+		env[inputs.EnvName(in.Name)] = in.Default // the runner fills in defaults
 	}
-	for k, v := range inputs {
-		env["INPUT_"+strings.ToUpper(k)] = v
+	for k, v := range with {
+		env[inputs.EnvName(k)] = v
 	}
 	return &step{t: t, env: env, workspace: ws, srv: srv}
 }
 
+// run runs the command as main does, with env as the whole environment.
+func run(ctx context.Context, args []string, env map[string]string, stdout, stderr io.Writer) int {
+	var environ []string
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
+	}
+	cmd := cli.Command{Stdout: stdout, Stderr: stderr}
+	return cmd.Run(ctx, args, environ)
+}
+
 func (s *step) run() *step {
-	s.code = run(context.Background(), nil, func(k string) string { return s.env[k] }, &s.stdout, &s.stderr)
+	s.code = run(context.Background(), nil, s.env, &s.stdout, &s.stderr)
 	if bad := s.srv.BadSignatures(); len(bad) > 0 {
 		s.t.Errorf("requests with a wrong SigV4 scope: %v", bad)
 	}
@@ -350,7 +361,7 @@ func TestActionCLI(t *testing.T) {
 	copyDir(t, filepath.Join("testdata", "demo"), dir)
 	t.Chdir(dir)
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"--dry-run", "--pull-through-cache", "docker.io=docker-hub"}, func(string) string { return "" }, &stdout, &stderr)
+	code := run(context.Background(), []string{"--dry-run", "--pull-through-cache", "docker.io=docker-hub"}, nil, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
@@ -360,8 +371,8 @@ func TestActionCLI(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
 		}
 	}
-	if code := run(context.Background(), []string{"--cache-mode", "fast"}, func(string) string { return "" }, &stdout, &stderr); code != 2 ||
-		!strings.Contains(stderr.String(), "input cache-mode: \"fast\" is not one of min, max") {
+	if code := run(context.Background(), []string{"--cache-mode", "fast"}, nil, &stdout, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "input cache-mode: \"fast\" is not min or max") {
 		t.Errorf("exit %d, stderr %s", code, stderr.String())
 	}
 }
@@ -456,8 +467,6 @@ func copyDir(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
-
-func defaultFor(name string) string { return action.Defaults(name) }
 
 // With login, every secret the registry sections name must reach Kamal
 // through its secrets files; the check reads only whether each has a value.

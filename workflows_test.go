@@ -34,3 +34,17 @@ func TestWorkflowActionsPinned(t *testing.T) {
 		}
 	}
 }
+
+// The README's set-up commands are the ones a new machine needs.
+func TestReadmeSetupCommands(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"go run . --dry-run --config-file testdata/demo/config/deploy.yml", "go test ./..."} {
+		if !regexp.MustCompile(regexp.QuoteMeta(cmd)).Match(b) {
+			t.Errorf("README lacks the set-up command %q", cmd)
+		}
+	}
+}

@@ -15,59 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
+	"github.com/kamal-ecr/kamal-ecr/internal/inputs"
 	"github.com/kamal-ecr/kamal-ecr/internal/registry"
 )
-
-// Input is one input of action.yml; this table is the source of truth that
-// action.yml, the CLI flags and the README are checked against.
-type Input struct {
-	Name, Default, Description string
-}
-
-// InputDefs lists every input in action.yml order.
-var InputDefs = []Input{
-	{"config-file", "config/deploy.yml", "Kamal config, relative to GITHUB_WORKSPACE (or the working directory outside Actions)"},
-	{"destination", "", "Kamal destination: also loads config/deploy.<destination>.yml and merges it as Kamal does"},
-	{"aws-region", "", "AWS region; else AWS_REGION/AWS_DEFAULT_REGION, else the region in the registry host"},
-	{"registry", "", "The ECR registry host; must equal registry.server when the config names one. Used when registry.server reads a variable a later step sets; else the caller's account from STS"},
-	{"create-repositories", "true", "Create the app and cache repositories when missing"},
-	{"image-tag-mutability", "MUTABLE", "For repositories it creates: MUTABLE, or IMMUTABLE_WITH_EXCLUSION (latest* stays mutable)"},
-	{"scan-on-push", "false", "For repositories it creates"},
-	{"encryption-type", "AES256", "AES256 or KMS (with kms-key), for repositories it creates"},
-	{"kms-key", "", "KMS key for encryption-type: KMS (empty: the AWS managed key)"},
-	{"repository-tags", "", "key=value pairs, one per line or comma-separated, for repositories it creates"},
-	{"cache-lifecycle-days", "7", "Expire untagged images in the cache repository after N days; 0 = no policy"},
-	{"app-lifecycle-keep", "0", "Keep the newest N deploys (tagged images) in the app repository and expire older ones; 0 = no policy. At least the config's retain_containers"},
-	{"patch-cache", "true", "Fix an existing builder.cache of type registry for ECR"},
-	{"enable-cache", "false", "Add a registry cache (type: registry) when the builder has none"},
-	{"cache-mode", "", "min or max to set the cache mode; empty keeps what the config says"},
-	{"pull-through-cache", "auto", "auto: discover the registry's pull-through cache rules; off; or upstream=prefix pairs, one per line or comma-separated, such as docker.io=docker-hub"},
-	{"images", "", "Extra image references, one per line or comma-separated, to translate into pull-through cache paths"},
-	{"extra-repositories", "", "More repository names, one per line or comma-separated, to ensure with the same settings, e.g. images you build besides the app"},
-	{"rewrite-accessories", "false", "Also rewrite accessories' image: lines in the config to their pull-through cache paths"},
-	{"login", "false", "Fetch an ECR token and output registry-username/registry-password (masked) for KAMAL_REGISTRY_PASSWORD"},
-	{"dry-run", "false", "Make no changes anywhere (no AWS writes, no file writes); report the plan"},
-	{"validate", "true", "Check the config the way Kamal 2.12 does and stop, at the file and line, where kamal deploy would refuse it"},
-	{"check", "false", "For pull requests: no AWS credentials, no AWS call, nothing written; fail (exit 1) when the config would be changed or Kamal would refuse it"},
-}
-
-// OutputDefs lists every output in action.yml order. The README's outputs
-// table says the same, word for word.
-var OutputDefs = []Input{
-	{"registry", "", "the ECR registry host"},
-	{"image", "", "full repository URI of the app image, no tag"},
-	{"cache-image", "", "full URI of the build-cache repository (empty without a registry cache)"},
-	{"repositories", "", `JSON array of {"name","uri","created"}`},
-	{"created", "", "JSON array of repository names created in this run"},
-	{"patched", "", "true when the Kamal config was changed"},
-	{"config-file", "", "the config file that holds the builder's cache options, changed (or that would change in a dry run); else the first file changed"},
-	{"changed-files", "", "JSON array of every config file changed, or that would change in a dry run"},
-	{"images", "", "JSON object: each images input, and the kamal-proxy image when proxy.run names one, to its pull-through path (unchanged when no rule applies)"},
-	{"accessory-images", "", "JSON object: accessory name to its pull-through path"},
-	{"registry-username", "", "ECR login user name (with login)"},
-	{"registry-password", "", "ECR login password, masked (with login)"},
-}
 
 // Inputs are the validated inputs.
 type Inputs struct {
@@ -86,6 +38,7 @@ type Inputs struct {
 	RewriteAccessories      bool
 	Login, DryRun           bool
 	Validate, Check         bool
+	Notes                   []*diag.Finding // warnings about the inputs, reported with the run's findings
 }
 
 // InputError names the input that is wrong.
@@ -97,45 +50,42 @@ func (e *InputError) Error() string { return "input " + e.Input + ": " + e.Msg }
 
 var destinationPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
-// ParseInputs validates every input; lookup returns an input's value or its default.
+// ParseInputs validates every input; lookup returns an input's value or its
+// default. Each value is first checked against its kind in the inputs table.
 func ParseInputs(lookup func(name string) string) (Inputs, error) {
-	p := inputParser{lookup: lookup}
+	p := inputParser{lookup: lookup, bad: map[string]bool{}}
+	for _, def := range inputs.Action() {
+		v := p.str(def.Name)
+		if def.Name == "image-tag-mutability" && strings.EqualFold(v, "IMMUTABLE") {
+			p.fail(def.Name, "IMMUTABLE breaks Kamal, which moves the latest tag on every deploy; use IMMUTABLE_WITH_EXCLUSION, which keeps latest* mutable")
+		} else if msg := def.Check(v); msg != "" {
+			p.fail(def.Name, msg)
+		}
+	}
 	in := Inputs{
 		ConfigFile:         p.str("config-file"),
 		Destination:        p.str("destination"),
 		Region:             p.str("aws-region"),
 		Registry:           p.str("registry"),
 		CreateRepositories: p.bool("create-repositories"),
-		LifecycleDays:      p.int("cache-lifecycle-days", 0, 3650),
-		AppKeep:            p.int("app-lifecycle-keep", 0, 10000),
+		LifecycleDays:      p.int("cache-lifecycle-days"),
+		AppKeep:            p.int("app-lifecycle-keep"),
 		PatchCache:         p.bool("patch-cache"),
 		EnableCache:        p.bool("enable-cache"),
-		CacheMode:          p.oneOf("cache-mode", "", "min", "max"),
-		Images:             list(p.str("images")),
-		ExtraRepositories:  list(p.str("extra-repositories")),
+		CacheMode:          p.enum("cache-mode"),
+		Images:             inputs.Split(p.str("images")),
+		ExtraRepositories:  inputs.Split(p.str("extra-repositories")),
 		RewriteAccessories: p.bool("rewrite-accessories"),
 		Login:              p.bool("login"),
 		DryRun:             p.bool("dry-run"),
 		Validate:           p.bool("validate"),
 		Check:              p.bool("check"),
 	}
-	in.Settings = registry.Settings{ScanOnPush: p.bool("scan-on-push"), KMSKey: p.str("kms-key")}
-	switch m := strings.ToUpper(p.str("image-tag-mutability")); m {
-	case "MUTABLE", "IMMUTABLE_WITH_EXCLUSION":
-		in.Settings.Mutability = types.ImageTagMutability(m)
-	case "IMMUTABLE":
-		p.fail("image-tag-mutability", "IMMUTABLE breaks Kamal, which moves the latest tag on every deploy; use IMMUTABLE_WITH_EXCLUSION, which keeps latest* mutable")
-	default:
-		p.fail("image-tag-mutability", fmt.Sprintf("%q is not MUTABLE or IMMUTABLE_WITH_EXCLUSION", p.str("image-tag-mutability")))
-	}
-	switch e := strings.ToUpper(p.str("encryption-type")); e {
-	case "AES256", "KMS":
-		in.Settings.Encryption = types.EncryptionType(e)
-		if e == "AES256" && in.Settings.KMSKey != "" {
-			p.fail("kms-key", "is set, but encryption-type is AES256: set encryption-type: KMS or remove kms-key")
-		}
-	default:
-		p.fail("encryption-type", fmt.Sprintf("%q is not AES256 or KMS", p.str("encryption-type")))
+	in.Settings = registry.Settings{ScanOnPush: p.bool("scan-on-push"), KMSKey: p.str("kms-key"),
+		Mutability: types.ImageTagMutability(p.enum("image-tag-mutability")),
+		Encryption: types.EncryptionType(p.enum("encryption-type"))}
+	if in.Settings.Encryption == types.EncryptionTypeAes256 && in.Settings.KMSKey != "" {
+		p.fail("kms-key", "is set, but encryption-type is AES256: set encryption-type: KMS or remove kms-key")
 	}
 	in.Settings.Tags = p.tags("repository-tags")
 	if in.Check {
@@ -145,6 +95,7 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 		in.ConfigFile = path.Clean(filepath.ToSlash(in.ConfigFile))
 	}
 	switch {
+	case p.bad["config-file"] || p.bad["destination"] || p.bad["aws-region"]:
 	case in.ConfigFile == "":
 		p.fail("config-file", "is empty: give the path of your Kamal config, such as config/deploy.yml")
 	case !filepath.IsLocal(in.ConfigFile):
@@ -154,7 +105,7 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 	case in.Region != "" && !registry.ValidRegion(in.Region):
 		p.fail("aws-region", fmt.Sprintf("%q is not an AWS region such as us-east-1", in.Region))
 	}
-	if in.Registry != "" {
+	if in.Registry != "" && !p.bad["registry"] {
 		h, err := registry.ParseHost(in.Registry)
 		if err != nil {
 			p.fail("registry", err.Error())
@@ -166,17 +117,8 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 			p.fail("extra-repositories", err.Error())
 		}
 	}
-	switch ptc := p.str("pull-through-cache"); strings.ToLower(ptc) {
-	case "auto":
-		in.Discover = true
-	case "off", "":
-	default:
-		rules, err := imageref.ParseRules(list(ptc), "pull-through-cache")
-		if err != nil {
-			p.fail("pull-through-cache", err.Error()+"; or use auto or off")
-		}
-		in.Rules = rules
-	}
+	in.Discover, in.Rules = p.pullThrough("pull-through-cache")
+	in.Notes = p.notes
 	return in, errors.Join(p.errs...)
 }
 
@@ -184,50 +126,82 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 type inputParser struct {
 	lookup func(string) string
 	errs   []error
+	notes  []*diag.Finding
+	bad    map[string]bool // inputs already reported
+}
+
+// warn notes something odd about an input that does not stop the run.
+func (p *inputParser) warn(name, msg, fix string) {
+	p.notes = append(p.notes, &diag.Finding{Severity: diag.Warning, Code: "input/" + name, Msg: "input " + msg, Fix: fix})
 }
 
 func (p *inputParser) fail(name, msg string) {
+	p.bad[name] = true
 	p.errs = append(p.errs, &InputError{Input: name, Msg: msg})
 }
 
 func (p *inputParser) str(name string) string { return strings.TrimSpace(p.lookup(name)) }
 
+// bool, int and enum read values their kind has checked.
 func (p *inputParser) bool(name string) bool {
-	switch v := p.str(name); strings.ToLower(v) {
-	case "true":
-		return true
-	case "false":
-		return false
-	default:
-		p.fail(name, fmt.Sprintf("%q is not true or false", v))
-		return false
-	}
+	v, _ := inputs.ParseBool(p.str(name))
+	return v
 }
 
-func (p *inputParser) int(name string, lo, hi int) int {
-	v := p.str(name)
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		p.fail(name, fmt.Sprintf("%q is not a whole number from %d to %d", v, lo, hi))
-	}
+func (p *inputParser) int(name string) int {
+	n, _ := strconv.Atoi(p.str(name))
 	return n
 }
 
-func (p *inputParser) oneOf(name string, allowed ...string) string {
-	v := p.str(name)
-	for _, a := range allowed {
-		if strings.ToLower(v) == a {
-			return a
-		}
-	}
-	p.fail(name, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed[1:], ", ")))
-	return ""
+func (p *inputParser) enum(name string) string {
+	def, _ := inputs.Lookup(name)
+	v, _ := def.EnumValue(p.str(name))
+	return v
 }
+
+// pullThrough reads auto, off, or upstream=prefix pairs. Every bad pair is
+// reported; a pair that looks reversed is a warning.
+func (p *inputParser) pullThrough(name string) (discover bool, rules []imageref.Rule) {
+	v := p.str(name)
+	switch strings.ToLower(v) {
+	case "auto":
+		return true, nil
+	case "off", "":
+		return false, nil
+	}
+	for i, l := range inputs.Split(v) {
+		where := fmt.Sprintf("%s line %d", name, i+1)
+		up, prefix, ok := strings.Cut(l, "=")
+		up, prefix = strings.TrimSpace(up), strings.Trim(strings.TrimSpace(prefix), "/")
+		if !ok || up == "" || prefix == "" {
+			p.fail(name, fmt.Sprintf("%s: %q is not upstream=prefix (for example docker.io=docker-hub); or use auto or off", where, l))
+			continue
+		}
+		r := imageref.Rule{Upstream: imageref.NormalizeUpstream(up), Prefix: prefix, Source: where}
+		if err := prefixError(prefix); err != nil {
+			p.fail(name, fmt.Sprintf("%s: %v", where, err))
+			continue
+		}
+		if !validUpstream.MatchString(r.Upstream) {
+			p.fail(name, fmt.Sprintf("%s: upstream %q is not a registry host such as docker.io or ghcr.io", where, up))
+			continue
+		}
+		if !strings.Contains(up, ".") && hostLike.MatchString(prefix) {
+			p.warn(name, fmt.Sprintf("%s: %s=%s looks reversed: the upstream registry comes first, then the ECR prefix", where, up, prefix),
+				fmt.Sprintf("did you mean %s=%s?", prefix, up))
+		}
+		rules = append(rules, r)
+	}
+	return false, rules
+}
+
+// hostLike is a prefix that reads as a registry host, such as quay.io.
+var hostLike = regexp.MustCompile(`^[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::[0-9]+)?$`)
 
 // tags reads key=value pairs, one per line or comma-separated.
 func (p *inputParser) tags(name string) []types.Tag {
 	var out []types.Tag
-	for _, kv := range list(p.str(name)) {
+	for _, kv := range inputs.Split(p.str(name)) {
 		k, v, ok := strings.Cut(kv, "=")
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		if !ok || k == "" || len(k) > 128 || len(v) > 256 {
@@ -240,31 +214,4 @@ func (p *inputParser) tags(name string) []types.Tag {
 		p.fail(name, fmt.Sprintf("has %d tags; ECR allows 50", len(out)))
 	}
 	return out
-}
-
-// list splits a list input the same way for every list: items one per line
-// or separated by commas, blanks and # comment lines dropped.
-func list(s string) []string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		for _, item := range strings.Split(l, ",") {
-			if item = strings.TrimSpace(item); item != "" {
-				out = append(out, item)
-			}
-		}
-	}
-	return out
-}
-
-// Defaults is a lookup that answers every input's default.
-func Defaults(name string) string {
-	for _, d := range InputDefs {
-		if d.Name == name {
-			return d.Default
-		}
-	}
-	return ""
 }

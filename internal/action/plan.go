@@ -31,6 +31,7 @@ type Plan struct {
 // written, or, in a dry run, as what would change.
 type Change struct {
 	Pos         diag.Pos
+	Code        string // "config/cache-options", "config/accessory-image"
 	Done, Would string
 }
 
@@ -43,7 +44,7 @@ func (p *Plan) ChangeNotes(dry bool) []*diag.Finding {
 		if dry {
 			msg = c.Would
 		}
-		out = append(out, &diag.Finding{Pos: c.Pos, Severity: diag.Notice, Msg: msg})
+		out = append(out, &diag.Finding{Pos: c.Pos, Severity: diag.Notice, Code: c.Code, Msg: msg})
 	}
 	return out
 }
@@ -65,7 +66,7 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 		return nil, err
 	}
 	if err := registry.ValidateName(app); err != nil {
-		return nil, &diag.Finding{Pos: cfg.Image.Pos, Severity: diag.Error, Msg: "image: " + err.Error(), Fix: "rename the image"}
+		return nil, &diag.Finding{Pos: cfg.Image.Pos, Severity: diag.Error, Code: "ecr/invalid-image-name", Msg: "image: " + err.Error(), Fix: "rename the image"}
 	}
 	p.AppRepo = app
 	latest := "latest"
@@ -85,9 +86,9 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 	adding := in.EnableCache && !cfg.Cache.Present
 	var f *diag.Finding
 	if err != nil && adding && errors.As(err, &f) { // additive: say why, go on without a cache
-		f.Severity = diag.Warning
-		f.Msg = "enable-cache: " + f.Msg
-		p.Findings = append(p.Findings, f)
+		g := *f
+		g.Severity, g.Msg = diag.Warning, "enable-cache: "+f.Msg
+		p.Findings = append(p.Findings, &g)
 		adding, err = false, nil
 	}
 	if err != nil {
@@ -105,13 +106,13 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 			if cfg.Cache.Image.Present() {
 				pos = cfg.Cache.Image.Pos
 			}
-			return nil, &diag.Finding{Pos: pos, Severity: diag.Error, Msg: "build cache repository: " + err.Error(), Fix: "rename builder.cache.image"}
+			return nil, &diag.Finding{Pos: pos, Severity: diag.Error, Code: "ecr/invalid-cache-name", Msg: "build cache repository: " + err.Error(), Fix: "rename builder.cache.image"}
 		}
 		p.CacheRepo = name
 		if name == app {
 			p.cacheShare = true
 			repos[0].MutableTags = append(repos[0].MutableTags, tag)
-			p.note(diag.Notice, cfg.Cache.Image.Pos, fmt.Sprintf("the build cache is the tag %q in the app repository %s, so no lifecycle policy is put on it", tag, app), "")
+			p.note(diag.Notice, cfg.Cache.Image.Pos, "cache/in-app-repository", fmt.Sprintf("the build cache is the tag %q in the app repository %s, so no lifecycle policy is put on it", tag, app), "")
 		} else {
 			r := registry.Repo{Name: name, Role: "cache", MutableTags: []string{tag}}
 			if in.LifecycleDays > 0 {
@@ -139,7 +140,7 @@ func keepCoversRollback(keep int, cfg *kamal.Config) error {
 	if v := cfg.RetainContainers; v.Present() && v.Err == nil {
 		n, err := strconv.Atoi(v.Text)
 		if err != nil {
-			return &diag.Finding{Pos: v.Pos, Severity: diag.Error, Msg: fmt.Sprintf("retain_containers %q is not a whole number", v.Text), Fix: "set retain_containers to a number such as 5"}
+			return &diag.Finding{Pos: v.Pos, Severity: diag.Error, Code: "kamal/retain-containers", Msg: fmt.Sprintf("retain_containers %q is not a whole number", v.Text), Fix: "set retain_containers to a number such as 5"}
 		}
 		retain, pos = n, v.Pos
 	}
@@ -153,15 +154,15 @@ func keepCoversRollback(keep int, cfg *kamal.Config) error {
 func (p *Plan) cacheNotes(in Inputs, cfg *kamal.Config) {
 	switch t := cfg.CacheType(); {
 	case !cfg.Cache.Present && !in.EnableCache:
-		p.note(diag.Notice, diag.Pos{File: cfg.Files[0].Path}, "the builder has no build cache", "set enable-cache: true to add a registry cache that works with ECR")
+		p.noteSet(diag.Notice, diag.Pos{File: cfg.Files[0].Path}, "cache/none", "the builder has no build cache", "set enable-cache: true to add a registry cache that works with ECR", "enable-cache", "true")
 	case t == "gha":
-		p.note(diag.Notice, cfg.Cache.Pos, "builder.cache is type: gha, which does not use ECR; left alone", "")
+		p.note(diag.Notice, cfg.Cache.Pos, "cache/gha", "builder.cache is type: gha, which does not use ECR; left alone", "")
 	case t == "registry" && !in.PatchCache && !kamal.HasECROptions(cfg.Cache.Options.Text):
-		p.note(diag.Warning, cfg.Cache.Pos, "builder.cache.options lacks image-manifest=true,oci-mediatypes=true, so older BuildKit writes a cache ECR rejects", "set patch-cache: true")
+		p.noteSet(diag.Warning, cfg.Cache.Pos, "cache/not-for-ecr", "builder.cache.options lacks image-manifest=true,oci-mediatypes=true, so older BuildKit writes a cache ECR rejects", "set patch-cache: true", "patch-cache", "true")
 	}
 	if e := p.CacheEdit; e != nil {
 		const why = "so BuildKit writes a cache manifest ECR accepts"
-		c := Change{Pos: diag.Pos{File: e.File, Line: e.Line},
+		c := Change{Pos: diag.Pos{File: e.File, Line: e.Line}, Code: "config/cache-options",
 			Done: fmt.Sprintf("%s set to %s %s", e.Key, e.Want, why), Would: fmt.Sprintf("%s would be set to %s %s", e.Key, e.Want, why)}
 		if e.Old != "" {
 			c.Done = fmt.Sprintf("%s changed from %s to %s %s", e.Key, e.Old, e.Want, why)
@@ -180,9 +181,9 @@ func (p *Plan) sources(in Inputs, cfg *kamal.Config) {
 		switch {
 		case !a.Image.Present():
 		case a.Image.Err != nil:
-			p.note(diag.Warning, a.Image.Pos, fmt.Sprintf("accessory %s: image not translated: %v", a.Name, plainMsg(a.Image.Err)), "set the variable in the workflow's env")
+			p.note(diag.Warning, a.Image.Pos, "pull-through/unresolved", fmt.Sprintf("accessory %s: image not translated: %v", a.Name, plainMsg(a.Image.Err)), "set the variable in the workflow's env")
 		case a.Server.Err != nil:
-			p.note(diag.Warning, a.Server.Pos, fmt.Sprintf("accessory %s: registry.server not read: %v", a.Name, plainMsg(a.Server.Err)), "set the variable in the workflow's env")
+			p.note(diag.Warning, a.Server.Pos, "pull-through/unresolved", fmt.Sprintf("accessory %s: registry.server not read: %v", a.Name, plainMsg(a.Server.Err)), "set the variable in the workflow's env")
 		default:
 			p.Sources = append(p.Sources, Source{From: "accessory", Name: a.Name, Ref: a.Ref(), Pos: a.Image.Pos, accessory: a})
 		}
@@ -192,8 +193,14 @@ func (p *Plan) sources(in Inputs, cfg *kamal.Config) {
 	}
 }
 
-func (p *Plan) note(s diag.Severity, pos diag.Pos, msg, fix string) {
-	p.Findings = append(p.Findings, &diag.Finding{Pos: pos, Severity: s, Msg: msg, Fix: fix})
+func (p *Plan) note(s diag.Severity, pos diag.Pos, code, msg, fix string) {
+	p.Findings = append(p.Findings, &diag.Finding{Pos: pos, Severity: s, Code: code, Msg: msg, Fix: fix})
+}
+
+// noteSet is a note whose fix sets an input (the fix says "name: value").
+func (p *Plan) noteSet(s diag.Severity, pos diag.Pos, code, msg, fix, input, value string) {
+	p.Findings = append(p.Findings, &diag.Finding{Pos: pos, Severity: s, Code: code, Msg: msg, Fix: fix,
+		Input: &diag.Setting{Name: input, Value: value}})
 }
 
 // Translation is one source's pull-through path.
@@ -213,11 +220,8 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 	for _, s := range p.Sources {
 		res, err := tr.Translate(s.Ref)
 		if err != nil {
-			f := &diag.Finding{Pos: s.Pos, Severity: diag.Error, Msg: fmt.Sprintf("%s %s: %v", s.From, s.Name, err), Fix: "use a lower-case reference such as name:tag or host/path:tag"}
-			if s.Pos.File == "" {
-				f.Pos.File = "images input"
-			}
-			errs = append(errs, f)
+			errs = append(errs, &diag.Finding{Pos: s.Pos, Severity: diag.Error, Code: "pull-through/invalid-reference",
+				Msg: fmt.Sprintf("%s %s: %v", s.From, s.Name, err), Fix: "use a lower-case reference such as name:tag or host/path:tag"})
 			continue
 		}
 		if !known && res.Status == imageref.Unchanged {
@@ -227,17 +231,17 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 		}
 		out = append(out, Translation{Source: s, Result: res})
 		if res.Warning != "" {
-			p.note(diag.Warning, s.Pos, fmt.Sprintf("%s %s: %s", s.From, s.Name, res.Warning), "")
+			p.note(diag.Warning, s.Pos, "pull-through/warning", fmt.Sprintf("%s %s: %s", s.From, s.Name, res.Warning), "")
 		}
 		if res.Status == imageref.Unchanged {
-			p.note(diag.Notice, s.Pos, fmt.Sprintf("%s %s left as is: %s", s.From, s.Name, res.Note), "")
+			p.note(diag.Notice, s.Pos, "pull-through/no-rule", fmt.Sprintf("%s %s left as is: %s", s.From, s.Name, res.Note), "")
 		}
 		if s.accessory == nil || (res.Status != imageref.Translated && res.Status != imageref.Corrected) {
 			continue
 		}
 		key := "accessories." + s.Name + ".image"
 		what := fmt.Sprintf("%s %s pulls through the cache as %s", key, s.Ref, res.Output)
-		c := Change{Pos: s.Pos, Done: fmt.Sprintf("%s rewritten from %s to its pull-through path %s", key, s.Ref, res.Output),
+		c := Change{Pos: s.Pos, Code: "config/accessory-image", Done: fmt.Sprintf("%s rewritten from %s to its pull-through path %s", key, s.Ref, res.Output),
 			Would: fmt.Sprintf("%s would be rewritten from %s to its pull-through path %s", key, s.Ref, res.Output)}
 		if res.Status == imageref.Corrected {
 			what = fmt.Sprintf("%s %s is a wrong pull-through path (%s): use %s", key, s.Ref, res.Note, res.Output)
@@ -245,19 +249,20 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 			c.Would = fmt.Sprintf("%s would be corrected from %s to %s: %s", key, s.Ref, res.Output, res.Note)
 		}
 		if !in.RewriteAccessories {
-			sev := diag.Notice
+			sev, code := diag.Notice, "pull-through/would-rewrite"
 			if res.Status == imageref.Corrected {
-				sev = diag.Warning
+				sev, code = diag.Warning, "pull-through/wrong-path"
 			}
-			p.note(sev, s.Pos, what, "set rewrite-accessories: true to write it into the config")
+			p.noteSet(sev, s.Pos, code, what, "set rewrite-accessories: true to write it into the config", "rewrite-accessories", "true")
 			continue
 		}
 		e, err := cfg.PlanImage(*s.accessory, res.Output)
 		if err != nil {
 			var f *diag.Finding
-			if errors.As(err, &f) {
-				f.Severity = diag.Warning
-				p.Findings = append(p.Findings, f)
+			if errors.As(err, &f) { // the image stays as written: a warning
+				g := *f
+				g.Severity = diag.Warning
+				p.Findings = append(p.Findings, &g)
 			}
 			continue
 		}
@@ -284,8 +289,8 @@ func ruleSet(rules []registry.Rule, p *Plan) []imageref.Rule {
 		if prefix == "ROOT" {
 			prefix = ""
 		}
-		if prefix != "" && !validPrefix.MatchString(prefix) || !validUpstream.MatchString(up) {
-			p.note(diag.Warning, diag.Pos{}, fmt.Sprintf("pull-through cache rule %q (upstream %q) is not a valid repository path; it was ignored", r.Prefix, up), "fix or delete the rule in ECR")
+		if prefix != "" && prefixError(prefix) != nil || !validUpstream.MatchString(up) {
+			p.note(diag.Warning, diag.Pos{}, "ecr/invalid-rule", fmt.Sprintf("pull-through cache rule %q (upstream %q) is not a valid repository path; it was ignored", r.Prefix, up), "fix or delete the rule in ECR")
 			continue
 		}
 		out = append(out, imageref.Rule{Upstream: imageref.NormalizeUpstream(up), Prefix: prefix, Source: "rule " + r.Prefix})
@@ -293,18 +298,28 @@ func ruleSet(rules []registry.Rule, p *Plan) []imageref.Rule {
 	return out
 }
 
-var (
-	validPrefix   = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-	validUpstream = regexp.MustCompile(`^[a-z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9._/-]+)?$`)
-)
+// validUpstream is a registry host, optionally with a repository path.
+var validUpstream = regexp.MustCompile(`^[a-z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9._/-]+)?$`)
+
+// prefixError says why p is not an ECR repository prefix: a repository
+// name of 2 to 30 characters (CreatePullThroughCacheRule's rule).
+func prefixError(p string) error {
+	if len(p) < 2 || len(p) > 30 {
+		return fmt.Errorf("ECR repository prefix %q must be 2 to 30 characters", p)
+	}
+	if err := registry.ValidateName(p); err != nil {
+		return fmt.Errorf("ECR repository prefix %q is invalid: use lower-case letters, digits and . _ - / between them", p)
+	}
+	return nil
+}
 
 // needed returns a value the action cannot do without, or an error at its line.
 func needed(v kamal.Value, key, fix string) (string, error) {
 	switch {
 	case v.Err != nil:
-		return "", &diag.Finding{Pos: v.Pos, Severity: diag.Error, Msg: key + ": " + plainMsg(v.Err), Fix: fix}
+		return "", &diag.Finding{Pos: v.Pos, Severity: diag.Error, Code: "config/unresolved", Msg: key + ": " + plainMsg(v.Err), Fix: fix}
 	case !v.Present() || v.Text == "":
-		return "", &diag.Finding{Pos: v.Pos, Severity: diag.Error, Msg: key + " is empty", Fix: fix}
+		return "", &diag.Finding{Pos: v.Pos, Severity: diag.Error, Code: "config/empty", Msg: key + " is empty", Fix: fix}
 	}
 	return v.Text, nil
 }

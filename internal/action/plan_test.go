@@ -1,6 +1,7 @@
 package action
 
 import (
+	"errors"
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"io/fs"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
+	"github.com/kamal-ecr/kamal-ecr/internal/inputs"
 	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
 	"github.com/kamal-ecr/kamal-ecr/internal/registry"
 )
@@ -29,13 +31,13 @@ func config(t *testing.T, dest string, files map[string]string) *kamal.Config {
 	return c
 }
 
-func inputs(t *testing.T, set map[string]string) Inputs {
+func parsed(t *testing.T, set map[string]string) Inputs {
 	t.Helper()
 	in, err := ParseInputs(func(name string) string {
 		if v, ok := set[name]; ok {
 			return v
 		}
-		return Defaults(name)
+		return inputs.Default(name)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +84,7 @@ func TestNewPlan(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := config(t, tt.dest, tt.files)
 			h, _ := registry.ParseHost(reg)
-			p, err := NewPlan(inputs(t, tt.inputs), c, h)
+			p, err := NewPlan(parsed(t, tt.inputs), c, h)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +118,7 @@ func TestNewPlanErrors(t *testing.T) {
 		{"erb options", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: <%= ENV['O'] %>\n", "config/deploy.yml:5:14: builder.cache.options is computed by ERB"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewPlan(inputs(t, nil), config(t, "", map[string]string{"config/deploy.yml": tt.src}), h)
+			_, err := NewPlan(parsed(t, nil), config(t, "", map[string]string{"config/deploy.yml": tt.src}), h)
 			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 				t.Errorf("err = %v\nwant %s", err, tt.want)
 			}
@@ -128,7 +130,7 @@ func TestPlanTranslate(t *testing.T) {
 	src := "image: acme/shop\naccessories:\n  db:\n    image: mysql:8.4\n  own:\n    image: acme/tool:1\n    registry:\n      server: 999999999999.dkr.ecr.eu-west-1.amazonaws.com\n  erb:\n    image: <%= ENV['NOPE'] %>\nproxy:\n  run:\n    registry: ghcr.io\n"
 	c := config(t, "", map[string]string{"config/deploy.yml": src})
 	h, _ := registry.ParseHost(reg)
-	in := inputs(t, map[string]string{"images": "nginx\nregistry.k8s.io/pause:3.9", "rewrite-accessories": "true"})
+	in := parsed(t, map[string]string{"images": "nginx\nregistry.k8s.io/pause:3.9", "rewrite-accessories": "true"})
 	p, err := NewPlan(in, c, h)
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +201,7 @@ func TestParseInputs(t *testing.T) {
 		{map[string]string{"kms-key": "alias/x"}, "input kms-key: is set, but encryption-type is AES256"},
 		{map[string]string{"repository-tags": "team"}, `input repository-tags: "team" is not key=value`},
 		{map[string]string{"cache-lifecycle-days": "-1"}, "input cache-lifecycle-days"},
-		{map[string]string{"cache-mode": "all"}, `input cache-mode: "all" is not one of min, max`},
+		{map[string]string{"cache-mode": "all"}, `input cache-mode: "all" is not min or max`},
 		{map[string]string{"registry": "ghcr.io"}, "input registry: \"ghcr.io\" is not an ECR registry host"},
 		{map[string]string{"aws-region": "useast1"}, "input aws-region"},
 		{map[string]string{"destination": "../prod"}, "input destination"},
@@ -211,17 +213,51 @@ func TestParseInputs(t *testing.T) {
 			if v, ok := tt.set[name]; ok {
 				return v
 			}
-			return Defaults(name)
+			return inputs.Default(name)
 		})
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 			t.Errorf("%v: err = %v, want %q", tt.set, err, tt.want)
 		}
 	}
-	if in := inputs(t, map[string]string{"config-file": "./deploy//config/deploy.yml"}); in.ConfigFile != "deploy/config/deploy.yml" {
+	if in := parsed(t, map[string]string{"config-file": "./deploy//config/deploy.yml"}); in.ConfigFile != "deploy/config/deploy.yml" {
 		t.Errorf("config-file = %q", in.ConfigFile)
 	}
-	in := inputs(t, map[string]string{"repository-tags": "team=web, env=prod\ncost=1", "pull-through-cache": "docker.io=hub\n# note\nghcr.io=gh", "encryption-type": "kms", "kms-key": "alias/ecr"})
+	in := parsed(t, map[string]string{"repository-tags": "team=web, env=prod\ncost=1", "pull-through-cache": "docker.io=hub\n# note\nghcr.io=gh", "encryption-type": "kms", "kms-key": "alias/ecr"})
 	if len(in.Settings.Tags) != 3 || len(in.Rules) != 2 || in.Discover || in.Settings.Encryption != "KMS" {
 		t.Errorf("inputs = %+v", in)
+	}
+}
+
+// Every bad pull-through-cache pair is reported at once, by ECR's prefix
+// rule; a pair that looks reversed is a warning that suggests the fix.
+func TestPullThroughPairs(t *testing.T) {
+	t.Parallel()
+	_, err := ParseInputs(func(name string) string {
+		if name == "pull-through-cache" {
+			return "docker.io=UP/Per, ghcr.io=../x\nquay.io=a b,gcr.io=x:1, k8s.io=x@sha, ok.io=fine, x"
+		}
+		return inputs.Default(name)
+	})
+	var bad []string
+	for _, e := range Flatten(err) {
+		var ie *InputError
+		if !errors.As(e, &ie) || ie.Input != "pull-through-cache" {
+			t.Errorf("not an input error of pull-through-cache: %v", e)
+		}
+		bad = append(bad, e.Error())
+	}
+	if len(bad) != 6 {
+		t.Fatalf("%d errors, want 6 (all but ok.io=fine):\n%s", len(bad), strings.Join(bad, "\n"))
+	}
+	for i, want := range []string{`line 1: ECR repository prefix "UP/Per" is invalid`, `line 2: ECR repository prefix "../x" is invalid`,
+		`line 3: ECR repository prefix "a b"`, `line 4: ECR repository prefix "x:1"`, `line 5: ECR repository prefix "x@sha"`, `line 7: "x" is not upstream=prefix`} {
+		if !strings.Contains(bad[i], want) {
+			t.Errorf("error %d = %q, want %q", i, bad[i], want)
+		}
+	}
+	in := parsed(t, map[string]string{"pull-through-cache": "quay=quay.io\ndocker.io=docker-hub"})
+	if len(in.Rules) != 2 || len(in.Notes) != 1 || in.Notes[0].Severity != diag.Warning ||
+		!strings.HasSuffix(in.Notes[0].Error(), "did you mean quay.io=quay?") || in.Notes[0].Code != "input/pull-through-cache" {
+		t.Errorf("rules %v, notes %v", in.Rules, in.Notes)
 	}
 }

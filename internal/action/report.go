@@ -37,7 +37,7 @@ func Outputs(r *Result) []gha.Output {
 			accessories[t.Name] = t.Output
 		}
 	}
-	return []gha.Output{
+	outs := []gha.Output{
 		{Name: "registry", Value: r.Registry},
 		{Name: "image", Value: r.Image},
 		{Name: "cache-image", Value: r.CacheImage},
@@ -51,6 +51,10 @@ func Outputs(r *Result) []gha.Output {
 		{Name: "registry-username", Value: r.Username},
 		{Name: "registry-password", Value: r.Password, Secret: true},
 	}
+	if r.Username == "" && r.Password == "" {
+		outs = outs[:len(outs)-2] // no empty login outputs: none was fetched
+	}
+	return outs
 }
 
 func orEmpty(s []string) []string {
@@ -76,18 +80,14 @@ func Annotations(r *Result, err error) []gha.Annotation {
 		if f.Fix != "" {
 			msg += ". Fix: " + f.Fix
 		}
-		file := f.Pos.File
-		if file == "images input" {
-			file = ""
-		}
-		out = append(out, gha.Annotation{Level: gha.Level(f.Severity.String()), File: file, Line: f.Pos.Line, Col: f.Pos.Col, Title: "kamal-ecr", Message: msg})
+		out = append(out, gha.Annotation{Level: gha.Level(f.Severity.String()), File: f.Pos.File, Line: f.Pos.Line, Col: f.Pos.Col, Title: "kamal-ecr", Message: msg})
 	}
 	if r != nil {
 		for _, f := range r.Findings {
 			add(f)
 		}
 	}
-	for _, e := range flatten(err) {
+	for _, e := range Flatten(err) {
 		var f *diag.Finding
 		if errors.As(e, &f) {
 			g := *f
@@ -100,9 +100,9 @@ func Annotations(r *Result, err error) []gha.Annotation {
 	return out
 }
 
-// flatten lists the errors joined in err, each message once: parallel
+// Flatten lists the errors joined in err, each message once: parallel
 // calls often fail for the same reason.
-func flatten(err error) []error {
+func Flatten(err error) []error {
 	var out []error
 	seen := map[string]bool{}
 	var walk func(error)
@@ -147,7 +147,7 @@ func Summary(r *Result, err error) string {
 		default:
 			b.WriteString("**Failed.** The Kamal config was not changed.\n\n")
 		}
-		for _, e := range flatten(err) {
+		for _, e := range Flatten(err) {
 			fmt.Fprintf(&b, "- :x: %s\n", text(e.Error()))
 		}
 		b.WriteString("\n")

@@ -1,6 +1,7 @@
 package action
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -52,6 +53,7 @@ type Result struct {
 // and writes the config only after everything else has succeeded.
 func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 	res = &Result{DryRun: in.DryRun, Check: in.Check, CreateRepositories: in.CreateRepositories}
+	res.Findings = append(res.Findings, in.Notes...)
 	cfg, err := kamal.Load(d.ReadFile, d.Getenv, in.ConfigFile, in.Destination)
 	if err != nil {
 		return res, err
@@ -162,11 +164,11 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 	var host registry.Host
 	switch {
 	case !server.Present():
-		where, target := cfg.RegistryPos, firstOf(in.Registry, "<account>.dkr.ecr.<region>.amazonaws.com")
+		where, target := cfg.RegistryPos, cmp.Or(in.Registry, "<account>.dkr.ecr.<region>.amazonaws.com")
 		if where.Line == 0 {
 			where = diag.Pos{File: cfg.Files[0].Path}
 		}
-		return host, nil, &diag.Finding{Pos: where, Severity: diag.Error,
+		return host, nil, &diag.Finding{Pos: where, Severity: diag.Error, Code: "ecr/no-registry-server",
 			Msg: "registry.server is not set, so Kamal pushes to Docker Hub, not ECR",
 			Fix: "set registry.server: " + target}
 	case server.Err != nil && server.Unset != "":
@@ -177,17 +179,17 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 		return host, nil, err
 	}
 	if host, err = registry.ParseHost(text); err != nil {
-		return host, nil, &diag.Finding{Pos: server.Pos, Severity: diag.Error, Msg: "registry.server: " + err.Error(),
+		return host, nil, &diag.Finding{Pos: server.Pos, Severity: diag.Error, Code: "ecr/not-ecr-registry", Msg: "registry.server: " + err.Error(),
 			Fix: "point registry.server at your ECR registry"}
 	}
 	if in.Registry != "" && in.Registry != host.Name {
-		return host, nil, &diag.Finding{Pos: server.Pos, Severity: diag.Error,
+		return host, nil, &diag.Finding{Pos: server.Pos, Severity: diag.Error, Code: "input/registry-mismatch",
 			Msg: fmt.Sprintf("registry.server is %s but the registry input is %s; Kamal pushes to %s", host.Name, in.Registry, host.Name),
 			Fix: "make them the same, or remove the registry input"}
 	}
 	res.RegistryFrom = "registry.server"
 	if in.Region != "" && in.Region != host.Region {
-		res.Findings = append(res.Findings, &diag.Finding{Pos: server.Pos, Severity: diag.Notice,
+		res.Findings = append(res.Findings, &diag.Finding{Pos: server.Pos, Severity: diag.Notice, Code: "input/region-ignored",
 			Msg: fmt.Sprintf("aws-region is %s, but %s is in %s; ECR calls go to %s", in.Region, host.Name, host.Region, host.Region)})
 	}
 	if in.Check {
@@ -203,7 +205,7 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, res *Result) (registry.Host, *registry.Clients, error) {
 	server := cfg.Server
 	later := func(host string) {
-		res.Findings = append(res.Findings, &diag.Finding{Pos: server.Pos, Severity: diag.Notice,
+		res.Findings = append(res.Findings, &diag.Finding{Pos: server.Pos, Severity: diag.Notice, Code: "ecr/registry-set-later",
 			Msg: fmt.Sprintf("registry.server reads %s, which is not set in this step; kamal-ecr worked on %s", server.Unset, host),
 			Fix: fmt.Sprintf("set %s for kamal deploy to this step's registry output (env: %s: ${{ steps.<id>.outputs.registry }})", server.Unset, server.Unset)})
 	}
@@ -217,9 +219,9 @@ func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config,
 		clients, err := d.Clients(ctx, host.Region, &host)
 		return host, clients, err
 	}
-	region := firstOf(in.Region, d.Getenv("AWS_REGION"), d.Getenv("AWS_DEFAULT_REGION"))
+	region := cmp.Or(in.Region, d.Getenv("AWS_REGION"), d.Getenv("AWS_DEFAULT_REGION"))
 	if region == "" {
-		return registry.Host{}, nil, &diag.Finding{Pos: server.Pos, Severity: diag.Error,
+		return registry.Host{}, nil, &diag.Finding{Pos: server.Pos, Severity: diag.Error, Code: "ecr/registry-unknown",
 			Msg: fmt.Sprintf("registry.server reads %s, which is not set, and there is no registry input or AWS region to find the registry by", server.Unset),
 			Fix: "set the registry input (or aws-region), or " + server.Unset + " in the workflow's env"}
 	}
@@ -271,7 +273,7 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 			if in.Check {
 				why = "a check asks AWS nothing"
 			}
-			plan.note(diag.Notice, diag.Pos{}, "the pull-through cache rules were not read: "+why,
+			plan.note(diag.Notice, diag.Pos{}, "pull-through/rules-not-read", "the pull-through cache rules were not read: "+why,
 				"give the rules with pull-through-cache (such as docker.io=docker-hub), or run with AWS credentials")
 		}
 		return rules, !in.Discover, missingRepos(in, res.Repos)
@@ -306,7 +308,7 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 	}
 	if rulesErr != nil {
 		res.RulesFrom, known = "", false
-		plan.note(diag.Warning, diag.Pos{}, "the pull-through cache rules were not read, so no image was translated: "+rulesErr.Error(), rulesFix(rulesErr))
+		plan.note(diag.Warning, diag.Pos{}, "ecr/rules-not-read", "the pull-through cache rules were not read, so no image was translated: "+rulesErr.Error(), rulesFix(rulesErr))
 	}
 	for _, s := range res.Repos {
 		if s.Policy == registry.PolicyKept {
@@ -314,8 +316,8 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 			if s.Role == "app" {
 				input = "app-lifecycle-keep"
 			}
-			plan.note(diag.Notice, diag.Pos{}, fmt.Sprintf("ECR repository %s has a lifecycle policy of its own, which was kept (the action would %s)", s.Name, s.Lifecycle.Summary),
-				fmt.Sprintf("make it do as much, or set %s: 0 to stop this notice", input))
+			plan.noteSet(diag.Notice, diag.Pos{}, "ecr/lifecycle-kept", fmt.Sprintf("ECR repository %s has a lifecycle policy of its own, which was kept (the action would %s)", s.Name, s.Lifecycle.Summary),
+				fmt.Sprintf("make it do as much, or set %s: 0 to stop this notice", input), input, "0")
 		}
 	}
 	if ensureErr == nil {
@@ -366,13 +368,4 @@ func planned(plan *Plan, in Inputs) []registry.Status {
 		}
 	}
 	return out
-}
-
-func firstOf(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

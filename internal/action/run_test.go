@@ -58,7 +58,7 @@ func TestRunWritesAllOrNothing(t *testing.T) {
 			return registry.NewClients(ctx, getenv, region, h, registry.ClientOptions{})
 		},
 	}
-	in := inputs(t, map[string]string{"destination": "qa", "rewrite-accessories": "true", "validate": "false"}) // a partial config
+	in := parsed(t, map[string]string{"destination": "qa", "rewrite-accessories": "true", "validate": "false"}) // a partial config
 	res, err := Run(context.Background(), d, in)
 	if !errors.Is(err, full) || res.Patched {
 		t.Fatalf("err = %v, patched %v", err, res.Patched)

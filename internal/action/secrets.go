@@ -51,7 +51,7 @@ func checkSecrets(d Deps, in Inputs, cfg *kamal.Config) ([]*diag.Finding, error)
 		}
 		line := fmt.Sprintf("%s=$%s", s.Name, s.Name)
 		if len(found) == 0 {
-			findings = append(findings, &diag.Finding{Pos: s.Pos, Severity: diag.Warning,
+			findings = append(findings, &diag.Finding{Pos: s.Pos, Severity: diag.Warning, Code: "secrets/no-file",
 				Msg: fmt.Sprintf("%s names the secret %s, and there is no secrets file (%s) yet, so kamal deploy will fail unless a later step writes one", s.Key, s.Name, path.Join(root, files[len(files)-1])),
 				Fix: fmt.Sprintf("add the line %s to %s, and set %s in kamal deploy's env", line, target, s.Name)})
 			continue
@@ -60,7 +60,7 @@ func checkSecrets(d Deps, in Inputs, cfg *kamal.Config) ([]*diag.Finding, error)
 		if _, ok := defined[s.Name]; ok {
 			why = "gives it no value"
 		}
-		missing = append(missing, &diag.Finding{Pos: s.Pos, Severity: diag.Error,
+		missing = append(missing, &diag.Finding{Pos: s.Pos, Severity: diag.Error, Code: "secrets/missing",
 			Msg: fmt.Sprintf("%s names the secret %s, but %s %s, so kamal deploy will fail", s.Key, s.Name, joinFiles(found), why),
 			Fix: fmt.Sprintf("add the line %s to %s, and set %s in kamal deploy's env", line, target, s.Name)})
 	}

@@ -46,10 +46,16 @@ type Finding struct {
 	Code     string // stable, such as "kamal/unknown-key": tests and renderers decide on it, never on Msg
 	Msg      string
 	Fix      string
+	// Input is the input the fix asks to set, if any; Fix then says it as
+	// Input.InActions() does, and a terminal renderer may say Input.Flag().
+	Input *Setting
 }
 
 func (f *Finding) Error() string {
-	s := f.Pos.String() + ": " + f.Msg
+	s := f.Msg
+	if f.Pos.File != "" {
+		s = f.Pos.String() + ": " + s
+	}
 	if f.Fix != "" {
 		s += "; " + f.Fix
 	}

@@ -154,7 +154,7 @@ func Load(read ReadFunc, getenv func(string) string, file, destination string) (
 func (c *Config) readFile(name, fix string) (*File, error) {
 	src, err := c.read(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errorAt(diag.Pos{File: name}, fix, "config file not found")
+		return nil, diag.Errorf(diag.Pos{File: name}, "config-not-found", fix, "config file not found")
 	}
 	var fx fixable
 	if errors.As(err, &fx) {

@@ -1,0 +1,158 @@
+// Package cli is kamal-ecr as a command: it reads the flags and inputs,
+// runs the action with its ways to the outside world, reports, and decides
+// the exit code. main only wires it to the process.
+package cli
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"time"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/action"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
+	"github.com/kamal-ecr/kamal-ecr/internal/gha"
+	"github.com/kamal-ecr/kamal-ecr/internal/registry"
+	"github.com/kamal-ecr/kamal-ecr/internal/workspace"
+)
+
+const (
+	// timeout bounds the whole run, retries included.
+	timeout = 5 * time.Minute
+	// grace is how long a stopped run may take to notice: reading a large
+	// config does not look at the context, and nothing is written after a stop.
+	grace = 2 * time.Second
+)
+
+// Command is one run of kamal-ecr.
+type Command struct {
+	Version        string // the release's version, when the build set one
+	Stdout, Stderr io.Writer
+}
+
+// Run runs the command with args (without the program name) in environ
+// ("KEY=value" entries) and returns the exit code.
+func (c *Command) Run(ctx context.Context, args, environ []string) int {
+	getenv := getenvFrom(environ)
+	gh := gha.New(getenv, c.Stdout, c.Stderr)
+	f, code, done := parseFlags(args, c.Stdout, c.Stderr)
+	if done {
+		return code
+	}
+	if f.given["version"] {
+		info, ok := debug.ReadBuildInfo()
+		fmt.Fprintln(c.Stdout, "kamal-ecr", version(c.Version, info, ok))
+		return 0
+	}
+	for _, msg := range unknownInputs(environ) {
+		gh.Annotate(gha.Annotation{Level: gha.Warning, Title: "kamal-ecr", Message: msg})
+	}
+	in, err := action.ParseInputs(f.lookup(gh))
+	if err != nil {
+		for _, e := range action.Flatten(err) { // one annotation per bad input
+			gh.Annotate(gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: e.Error()})
+		}
+		return 2
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errors.New("the run took longer than "+timeout.String()))
+	defer cancel()
+	ws := workspace.New(cmp.Or(getenv("GITHUB_WORKSPACE"), "."))
+	deps := action.Deps{
+		ReadFile:  ws.Read,
+		WriteFile: ws.Write,
+		Getenv:    getenv,
+		Mask:      gh.Mask,
+		Clients: func(ctx context.Context, region string, h *registry.Host) (*registry.Clients, error) {
+			return registry.NewClients(ctx, getenv, region, h, registry.ClientOptions{})
+		},
+	}
+	res, err := runAction(ctx, deps, in)
+	if gh.InActions() && ws.Empty() {
+		err = emptyWorkspaceHint(err)
+	}
+	return c.report(gh, in, res, err)
+}
+
+// report shows what happened and sets the outputs of a run that succeeded.
+func (c *Command) report(gh *gha.Env, in action.Inputs, res *action.Result, err error) int {
+	summary := action.Summary(res, err)
+	if gh.InActions() {
+		gh.Group("kamal-ecr plan and results", summary) // the log shows what the summary shows
+		for _, a := range action.Annotations(res, err) {
+			gh.Annotate(a)
+		}
+		if serr := gh.Summary(summary); serr != nil {
+			fmt.Fprintln(c.Stderr, "kamal-ecr: job summary:", serr)
+		}
+	} else {
+		fmt.Fprint(c.Stdout, summary) // the summary lists every note and error
+	}
+	if err != nil {
+		return exitCode(in, err)
+	}
+	if err := gh.SetOutputs(action.Outputs(res)); err != nil {
+		gh.Annotate(gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: "set outputs: " + err.Error()})
+		return 1
+	}
+	return 0
+}
+
+// emptyWorkspaceHint adds to a missing config's fix, in a copy, that the
+// workspace is empty: the step most likely runs before actions/checkout.
+func emptyWorkspaceHint(err error) error {
+	var f *diag.Finding
+	if !errors.As(err, &f) || f.Code != "config-not-found" {
+		return err
+	}
+	g := *f
+	g.Fix += "; the workspace is empty: add actions/checkout before this step"
+	return &g
+}
+
+// exitCode is 2 for what the user must fix in inputs or config, 1
+// otherwise; a check fails with 1 on whatever it found.
+func exitCode(in action.Inputs, err error) int {
+	var ie *action.InputError
+	var f *diag.Finding
+	switch {
+	case errors.As(err, &ie):
+		return 2
+	case in.Check:
+		return 1
+	case errors.As(err, &f):
+		return 2
+	}
+	return 1
+}
+
+// runAction runs the action until it ends or, once the run is stopped, for
+// at most the grace period: a stopped run reports the stop, not the
+// cancelled calls it caused.
+func runAction(ctx context.Context, d action.Deps, in action.Inputs) (*action.Result, error) {
+	type outcome struct {
+		res *action.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := action.Run(ctx, d, in)
+		done <- outcome{res, err}
+	}()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-ctx.Done():
+		select {
+		case o = <-done:
+		case <-time.After(grace):
+			o = outcome{&action.Result{DryRun: in.DryRun}, context.Cause(ctx)}
+		}
+	}
+	if o.err != nil && ctx.Err() != nil {
+		o.err = context.Cause(ctx)
+	}
+	return o.res, o.err
+}
