@@ -220,8 +220,12 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 	for _, s := range p.Sources {
 		res, err := tr.Translate(s.Ref)
 		if err != nil {
-			errs = append(errs, &diag.Finding{Pos: s.Pos, Severity: diag.Error, Code: "pull-through/invalid-reference",
-				Msg: fmt.Sprintf("%s %s: %v", s.From, s.Name, err), Fix: "use a lower-case reference such as name:tag or host/path:tag"})
+			f := &diag.Finding{Pos: s.Pos, Severity: diag.Error, Code: "pull-through/invalid-reference",
+				Msg: fmt.Sprintf("%s %s: %v", s.From, s.Name, err), Fix: "use a lower-case reference such as name:tag or host/path:tag"}
+			if pe := (*imageref.PathError)(nil); errors.As(err, &pe) {
+				f.Code, f.Fix = "pull-through/invalid-repository", pe.Fix()
+			}
+			errs = append(errs, f)
 			continue
 		}
 		if !known && res.Status == imageref.Unchanged {

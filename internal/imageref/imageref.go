@@ -5,6 +5,7 @@ package imageref
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -108,6 +109,38 @@ func (e *InvalidError) Error() string {
 }
 func (e *InvalidError) Unwrap() error { return e.Err }
 
+// ecrName is ECR's rule for a repository name (2 to 256 characters): stricter
+// than an image reference's path, which also allows "__" and "--".
+var ecrName = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+
+// ValidRepository checks a repository name against ECR's rules.
+func ValidRepository(name string) error {
+	if len(name) < 2 || len(name) > 256 {
+		return fmt.Errorf("%d characters, outside ECR's 2 to 256", len(name))
+	}
+	if !ecrName.MatchString(name) {
+		return errors.New("not a name ECR accepts: lower-case letters and digits, one . _ or - between them, / between parts")
+	}
+	return nil
+}
+
+// PathError is a reference whose pull-through path is not a repository name
+// ECR accepts: ECR could never create it, so nothing may point at it.
+type PathError struct {
+	Ref, Repository string
+	Err             error
+}
+
+func (e *PathError) Error() string {
+	return fmt.Sprintf("%s would pull through the cache as repository %s, which is %v", e.Ref, e.Repository, e.Err)
+}
+func (e *PathError) Unwrap() error { return e.Err }
+
+// Fix says what the user can do about it.
+func (e *PathError) Fix() string {
+	return "shorten the image's name, or leave it out of the pull-through cache (pull it from its upstream)"
+}
+
 // Translate returns the path to pull ref through the registry's cache rules.
 func (t *Translator) Translate(ref string) (res Result, err error) {
 	res = Result{Input: ref, Output: ref}
@@ -131,8 +164,7 @@ func (t *Translator) Translate(ref string) (res Result, err error) {
 		}
 	}()
 	if domain == t.registry {
-		res = t.correct(res, path, suffix)
-		return res, nil
+		return t.correct(res, path, suffix)
 	}
 	for i := range t.rules {
 		r := &t.rules[i]
@@ -140,7 +172,11 @@ func (t *Translator) Translate(ref string) (res Result, err error) {
 		if !ok {
 			continue
 		}
-		res.Output = joinPath(t.registry, r.Prefix, rest) + suffix
+		repo := joinPath(r.Prefix, rest)
+		if err := ValidRepository(repo); err != nil {
+			return res, &PathError{Ref: ref, Repository: repo, Err: err}
+		}
+		res.Output = joinPath(t.registry, repo) + suffix
 		res.Status, res.Rule = Translated, r
 		return res, nil
 	}
@@ -150,7 +186,7 @@ func (t *Translator) Translate(ref string) (res Result, err error) {
 }
 
 // correct fixes library/ in a reference that already points at a cache prefix.
-func (t *Translator) correct(res Result, path, suffix string) Result {
+func (t *Translator) correct(res Result, path, suffix string) (Result, error) {
 	for i := range t.rules {
 		r := &t.rules[i]
 		rest, ok := under(path, r.Prefix)
@@ -159,7 +195,7 @@ func (t *Translator) correct(res Result, path, suffix string) Result {
 		}
 		res.Rule, res.Status = r, Correct
 		if r.Upstream != dockerHub {
-			return res
+			return res, nil
 		}
 		segs := strings.Split(rest, "/")
 		switch {
@@ -170,15 +206,19 @@ func (t *Translator) correct(res Result, path, suffix string) Result {
 			rest = strings.Join(segs[1:], "/")
 			res.Note = "only Docker Hub official images take library/; " + strings.Join(segs[1:len(segs)-1], "/") + "/ is a namespace"
 		default:
-			return res
+			return res, nil
+		}
+		repo := joinPath(r.Prefix, rest)
+		if err := ValidRepository(repo); err != nil {
+			return Result{Input: res.Input, Output: res.Input}, &PathError{Ref: res.Input, Repository: repo, Err: err}
 		}
 		res.Status = Corrected
-		res.Output = joinPath(t.registry, r.Prefix, rest) + suffix
-		return res
+		res.Output = joinPath(t.registry, repo) + suffix
+		return res, nil
 	}
 	res.Status = Unchanged
 	res.Note = "already in " + t.registry + ", outside any pull-through cache prefix"
-	return res
+	return res, nil
 }
 
 func parse(ref string) (reference.Named, error) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/distribution/reference"
 )
 
 const reg = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -107,6 +109,44 @@ func TestTranslateInvalid(t *testing.T) {
 	}
 }
 
+// A translation whose path ECR would refuse as a repository name is an
+// error naming the path, never a result.
+func TestTranslateInvalidRepository(t *testing.T) {
+	tr := NewTranslator(reg, append(testRules, Rule{Upstream: "example.com", Prefix: "team/platform/pull-through/example"}))
+	long := strings.Repeat("a", 229) // a valid reference; docker-hub/library/ makes it 248
+	for _, tt := range []struct{ in, why string }{
+		{"example.com/" + long + ":1", "264 characters"},
+		{"ghcr.io/" + strings.Repeat("ab/", 80) + "cdefgh:1", "261 characters"},
+		{"docker.io/a__b/c:1", "not a name ECR accepts"},
+		{"example.com/a--b:1", "not a name ECR accepts"},
+		{reg + "/docker-hub/library/a__b/c:1", "not a name ECR accepts"}, // corrected to docker-hub/a__b/c
+	} {
+		res, err := tr.Translate(tt.in)
+		var pe *PathError
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.why) || pe.Fix() == "" {
+			t.Errorf("Translate(%.40q…) = %q, %v; want a *PathError saying %q", tt.in, res.Output, err, tt.why)
+			continue
+		}
+		if ValidRepository(pe.Repository) == nil {
+			t.Errorf("PathError names %q, a valid name", pe.Repository)
+		}
+	}
+	if res, err := tr.Translate(long + ":1"); err != nil || len(res.Output) <= 256 {
+		t.Errorf("a 248-character path is valid: %q, %v", res.Output, err)
+	}
+}
+
+func TestValidRepository(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"a": false, "ab": true, "docker-hub/library/nginx": true, "a.b_c-d/e": true, strings.Repeat("a", 256): true,
+		strings.Repeat("a", 257): false, "a__b": false, "a--b": false, "A": false, "a/": false, "/a": false, "a//b": false, "-a": false,
+	} {
+		if got := ValidRepository(name) == nil; got != ok {
+			t.Errorf("ValidRepository(%.30q) = %v, want %v", name, got, ok)
+		}
+	}
+}
+
 func TestParseRules(t *testing.T) {
 	rules, err := ParseRules([]string{"docker.io=docker-hub", "https://ghcr.io/=github/", "docker-hub=hub2"}, "pull-through-cache")
 	if err != nil {
@@ -141,7 +181,7 @@ func BenchmarkTranslate(b *testing.B) {
 // Any reference either fails as invalid or translates to a valid reference;
 // a pull-through path always lies in the registry.
 func FuzzTranslate(f *testing.F) {
-	for _, s := range []string{"nginx:1.27", "percona/x:1", reg + "/docker-hub/redis", "ghcr.io/a/b@sha256:" + sha, "localhost:5000/a", "Nginx"} {
+	for _, s := range []string{"nginx:1.27", "percona/x:1", reg + "/docker-hub/redis", "ghcr.io/a/b@sha256:" + sha, "localhost:5000/a", "Nginx", "ghcr.io/a__b/c"} {
 		f.Add(s)
 	}
 	tr := NewTranslator(reg, testRules)
@@ -150,13 +190,17 @@ func FuzzTranslate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := parse(res.Output); err != nil {
+		out, err := parse(res.Output)
+		if err != nil {
 			t.Fatalf("Translate(%q) = %q, not a valid reference: %v", ref, res.Output, err)
 		}
 		switch res.Status {
 		case Translated, Corrected:
 			if !strings.HasPrefix(res.Output, reg+"/") {
 				t.Fatalf("Translate(%q) = %q, outside the registry", ref, res.Output)
+			}
+			if err := ValidRepository(reference.Path(out)); err != nil {
+				t.Fatalf("Translate(%q) = %q, not an ECR repository: %v", ref, res.Output, err)
 			}
 		default:
 			if res.Output != ref {
