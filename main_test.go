@@ -246,7 +246,7 @@ func TestActionFailuresLeaveConfigUntouched(t *testing.T) {
 		want   string
 	}{
 		{"access denied", nil, func(s *ecrtest.Server) { s.Deny("CreateRepository") }, 1,
-			"::error title=kamal-ecr::AWS denied ecr:CreateRepository on arn:aws:ecr:us-east-1:" + account + ":repository/acme/shop"},
+			"title=kamal-ecr::ECR repository acme/shop does not exist and this role may not create it (AWS denied ecr:CreateRepository)"},
 		{"immutable repository", nil, func(s *ecrtest.Server) {
 			s.AddRepository(ecrtest.Repository{Name: "acme/shop", Mutability: "IMMUTABLE"})
 		}, 1,

@@ -25,6 +25,9 @@ type Plan struct {
 	Findings   []*diag.Finding
 	Changes    []Change
 	cacheShare bool // the cache image is a tag in the app repository
+	// RepoPos is where the config names each repository (image: or
+	// builder.cache.image), for errors about it.
+	RepoPos map[string]diag.Pos
 }
 
 // Change is a note about one edit of the config, said only once the edit is
@@ -60,7 +63,7 @@ type Source struct {
 
 // NewPlan plans the repositories, the cache patch and the references to translate.
 func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
-	p := &Plan{Host: host}
+	p := &Plan{Host: host, RepoPos: map[string]diag.Pos{}}
 	app, err := needed(cfg.Image, "image", "set the variable in the workflow's env, or write image: literally")
 	if err != nil {
 		return nil, err
@@ -69,6 +72,7 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 		return nil, &diag.Finding{Pos: cfg.Image.Pos, Severity: diag.Error, Code: "ecr/invalid-image-name", Msg: "image: " + err.Error(), Fix: "rename the image"}
 	}
 	p.AppRepo = app
+	p.RepoPos[app] = cfg.Image.Pos
 	latest := "latest"
 	if cfg.Destination != "" {
 		latest += "-" + cfg.Destination
@@ -109,6 +113,11 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 			return nil, &diag.Finding{Pos: pos, Severity: diag.Error, Code: "ecr/invalid-cache-name", Msg: "build cache repository: " + err.Error(), Fix: "rename builder.cache.image"}
 		}
 		p.CacheRepo = name
+		if cfg.Cache.Image.Present() {
+			p.RepoPos[name] = cfg.Cache.Image.Pos
+		} else if name != app {
+			p.RepoPos[name] = cfg.Image.Pos
+		}
 		if name == app {
 			p.cacheShare = true
 			repos[0].MutableTags = append(repos[0].MutableTags, tag)

@@ -223,9 +223,14 @@ func Summary(r *Result, err error) string {
 
 // repoStatus says what happened to a repository, and only that.
 func repoStatus(r *Result, s registry.Status) string {
+	var missing *registry.MissingError
 	switch {
+	case errors.As(s.Err, &missing):
+		return "missing, and this role may not create it (see above)"
 	case s.Err != nil:
 		return "failed: " + s.Err.Error()
+	case s.Unchecked != nil:
+		return "not checked: access denied (see the warnings)"
 	case s.Created:
 		return "created"
 	case r.Check:
@@ -241,7 +246,14 @@ func repoStatus(r *Result, s registry.Status) string {
 	case s.Missing:
 		return "missing"
 	}
-	return "exists"
+	st := "exists"
+	if s.CreateDenied {
+		st += " (this role may not create repositories)"
+	}
+	if len(s.Drift) > 0 {
+		st += "; differs from the inputs, which apply only when the action creates it: " + strings.Join(s.Drift, ", ")
+	}
+	return st
 }
 
 func scan(s registry.Status) string {
@@ -265,8 +277,8 @@ func policy(s registry.Status) string {
 	}
 	state := string(s.Policy)
 	switch {
-	case s.PolicyErr != nil:
-		state = "failed: " + s.PolicyErr.Error()
+	case s.PolicyErr != nil && s.Policy == registry.PolicyFailed:
+		state = "not set: " + s.PolicyErr.Error()
 	case s.Policy == registry.PolicyNone:
 		state = "not checked"
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/registry"
 )
@@ -34,15 +35,22 @@ func TestRulesFixMatchesCause(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"denied", &registry.AccessDeniedError{Action: "ecr:DescribePullThroughCacheRules", Resource: "*"}, "grant ecr:DescribePullThroughCacheRules"},
+		{"denied", &registry.AccessDeniedError{Action: "ecr:DescribePullThroughCacheRules", Resource: "*"}, `allow ecr:DescribePullThroughCacheRules on Resource: "*"`},
 		{"dns", &net.DNSError{Err: "no such host", Name: "api.ecr.us-east-1.amazonaws.com"}, "check that the runner reaches the ECR endpoint"},
 		{"refused", &net.OpError{Op: "dial", Err: errors.New("connection refused")}, "check that the runner reaches the ECR endpoint"},
-		{"timeout", fmt.Errorf("call: %w", context.DeadlineExceeded), "stopped or timed out"},
+		// an attempt that timed out is the endpoint's doing; only a run that ended was stopped
+		{"attempt timeout", &registry.EndpointError{Endpoint: "https://api.ecr.us-east-1.amazonaws.com", Timeout: time.Second, Err: context.DeadlineExceeded}, "check that the runner reaches the ECR endpoint"},
 		{"cancelled", fmt.Errorf("call: %w", context.Canceled), "stopped or timed out"},
 		{"no credentials", &registry.CredentialsError{Err: errors.New("none")}, "give the step AWS credentials"},
 	} {
-		got := rulesFix(tt.err)
-		if !strings.Contains(got, tt.want) || tt.name != "denied" && strings.Contains(got, "grant") {
+		ctx := context.Background()
+		if tt.name == "cancelled" {
+			c, cancel := context.WithCancel(ctx)
+			cancel()
+			ctx = c
+		}
+		got := rulesFix(ctx, tt.err)
+		if !strings.Contains(got, tt.want) || tt.name != "denied" && strings.Contains(got, "allow") {
 			t.Errorf("%s: fix %q, want %q", tt.name, got, tt.want)
 		}
 	}

@@ -273,17 +273,20 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 			if in.Check {
 				why = "a check asks AWS nothing"
 			}
-			plan.note(diag.Notice, diag.Pos{}, "pull-through/rules-not-read", "the pull-through cache rules were not read: "+why,
-				"give the rules with pull-through-cache (such as docker.io=docker-hub), or run with AWS credentials")
+			fix := "give the rules with pull-through-cache (such as docker.io=docker-hub), or run with AWS credentials"
+			if in.Check {
+				fix = "give the rules with pull-through-cache, such as docker.io=docker-hub"
+			}
+			plan.note(diag.Notice, diag.Pos{}, "pull-through/rules-not-read", "the pull-through cache rules were not read: "+why, fix)
 		}
 		return rules, !in.Discover, missingRepos(in, res.Repos)
 	}
 	res.Checked = true
-	e := &registry.Ensurer{API: clients.ECR, Host: plan.Host, Settings: in.Settings}
+	e := &registry.Ensurer{API: clients.ECR, Host: plan.Host, Settings: in.Settings, NoCreate: !in.CreateRepositories}
 	var wg sync.WaitGroup
 	var ensureErr, rulesErr, loginErr error
-	wg.Go(func() {
-		if in.DryRun || !in.CreateRepositories {
+	wg.Go(func() { // every first-round call of every part goes out at once
+		if in.DryRun {
 			res.Repos, ensureErr = e.Inspect(ctx, plan.Repos)
 			return
 		}
@@ -308,18 +311,10 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 	}
 	if rulesErr != nil {
 		res.RulesFrom, known = "", false
-		plan.note(diag.Warning, diag.Pos{}, "ecr/rules-not-read", "the pull-through cache rules were not read, so no image was translated: "+rulesErr.Error(), rulesFix(rulesErr))
+		plan.note(diag.Warning, diag.Pos{}, "ecr/rules-not-read", "the pull-through cache rules were not read, so no image was translated: "+rulesErr.Error(), rulesFix(ctx, rulesErr))
 	}
-	for _, s := range res.Repos {
-		if s.Policy == registry.PolicyKept {
-			input := "cache-lifecycle-days"
-			if s.Role == "app" {
-				input = "app-lifecycle-keep"
-			}
-			plan.noteSet(diag.Notice, diag.Pos{}, "ecr/lifecycle-kept", fmt.Sprintf("ECR repository %s has a lifecycle policy of its own, which was kept (the action would %s)", s.Name, s.Lifecycle.Summary),
-				fmt.Sprintf("make it do as much, or set %s: 0 to stop this notice", input), input, "0")
-		}
-	}
+	repoNotes(plan, in, res.Repos)
+	ensureErr = atRepos(plan, ensureErr)
 	if ensureErr == nil {
 		ensureErr = missingRepos(in, res.Repos)
 	}
@@ -343,15 +338,15 @@ func missingRepos(in Inputs, repos []registry.Status) error {
 
 // rulesFix says what to do about rules that could not be read, by cause:
 // only a refusal is about IAM.
-func rulesFix(err error) string {
+func rulesFix(ctx context.Context, err error) string {
 	var denied *registry.AccessDeniedError
 	var creds *registry.CredentialsError
 	switch {
 	case errors.As(err, &denied):
-		return "grant ecr:DescribePullThroughCacheRules, list the rules in pull-through-cache, or set it to off"
+		return `allow ecr:DescribePullThroughCacheRules on Resource: "*" (the action takes no repository ARN), list the rules in pull-through-cache, or set it to off`
 	case errors.As(err, &creds):
 		return "give the step AWS credentials, or list the rules in pull-through-cache"
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case ctx.Err() != nil:
 		return "the run was stopped or timed out before the rules arrived; run it again, or list the rules in pull-through-cache"
 	}
 	return "check that the runner reaches the ECR endpoint (DNS, network, AWS_ENDPOINT_URL_ECR), or list the rules in pull-through-cache"

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/action"
@@ -122,7 +123,7 @@ func exitCode(in action.Inputs, err error) int {
 		return 2
 	case in.Check:
 		return 1
-	case errors.As(err, &f):
+	case errors.As(err, &f) && !strings.HasPrefix(f.Code, "aws/"): // an aws/ finding is placed at a line but is AWS's answer
 		return 2
 	}
 	return 1

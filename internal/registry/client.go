@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -60,8 +61,10 @@ func NewClients(ctx context.Context, getenv func(string) string, region string, 
 	if attempt == 0 {
 		attempt = AttemptTimeout
 	}
+	ecrURL := first(getenv("AWS_ENDPOINT_URL_ECR"), getenv("AWS_ENDPOINT_URL"))
+	stsURL := first(getenv("AWS_ENDPOINT_URL_STS"), getenv("AWS_ENDPOINT_URL"))
 	opts = append(opts,
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(attempt)),
+		config.WithHTTPClient(awshttp.NewBuildableClient()),
 		config.WithLogger(logging.Nop{}), // the SDK's own warnings (such as the IMDSv1 fallback) are not the user's business
 	)
 	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
@@ -78,10 +81,9 @@ func NewClients(ctx context.Context, getenv func(string) string, region string, 
 	if err != nil {
 		return nil, &CredentialsError{Err: err}
 	}
+	cfg.HTTPClient = &transport{next: cfg.HTTPClient, attempt: attempt, from: endpointVars(getenv)}
 	has := id != "" && secret != "" || getenv("AWS_PROFILE") != "" || getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "" ||
 		getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" || getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != ""
-	ecrURL := first(getenv("AWS_ENDPOINT_URL_ECR"), getenv("AWS_ENDPOINT_URL"))
-	stsURL := first(getenv("AWS_ENDPOINT_URL_STS"), getenv("AWS_ENDPOINT_URL"))
 	return &Clients{
 		HasCredentials: has,
 		ECR: ecr.NewFromConfig(cfg, func(eo *ecr.Options) {
@@ -100,6 +102,18 @@ func NewClients(ctx context.Context, getenv func(string) string, region string, 
 			}
 		}),
 	}, nil
+}
+
+// endpointVars maps each endpoint host set by a variable to its name, so
+// an error can say where a wrong endpoint came from.
+func endpointVars(getenv func(string) string) map[string]string {
+	out := map[string]string{}
+	for _, name := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_ECR"} { // the specific one wins
+		if u, err := url.Parse(getenv(name)); err == nil && u.Host != "" {
+			out[u.Host] = name
+		}
+	}
+	return out
 }
 
 func first(vals ...string) string {

@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"slices"
-	"strings"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 )
@@ -18,6 +14,7 @@ import (
 type RepositoryAPI interface {
 	CreateRepository(context.Context, *ecr.CreateRepositoryInput, ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error)
 	DescribeRepositories(context.Context, *ecr.DescribeRepositoriesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error)
+	BatchCheckLayerAvailability(context.Context, *ecr.BatchCheckLayerAvailabilityInput, ...func(*ecr.Options)) (*ecr.BatchCheckLayerAvailabilityOutput, error)
 	GetLifecyclePolicy(context.Context, *ecr.GetLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyOutput, error)
 	PutLifecyclePolicy(context.Context, *ecr.PutLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.PutLifecyclePolicyOutput, error)
 }
@@ -46,39 +43,38 @@ type Policy string
 
 const (
 	PolicyNone        Policy = ""
-	PolicyPut         Policy = "put"                              // this run put ours
-	PolicyWouldPut    Policy = "would put"                        // dry run
-	PolicySame        Policy = "already set"                      // the repository has ours
-	PolicyUpdated     Policy = "updated"                          // it had an older one of ours
-	PolicyWouldUpdate Policy = "would update"                     // dry run
-	PolicyKept        Policy = "kept the repository's own policy" // the user's policy, never overwritten
+	PolicyPut         Policy = "put"                                   // this run put ours
+	PolicyWouldPut    Policy = "would put"                             // dry run
+	PolicySame        Policy = "already set"                           // the repository has ours
+	PolicyUpdated     Policy = "updated"                               // it had an older one of ours
+	PolicyWouldUpdate Policy = "would update"                          // dry run
+	PolicyKept        Policy = "kept the repository's own policy"      // the user's policy, never overwritten
+	PolicyDenied      Policy = "not set: access denied"                // reading or putting it was denied: a warning
+	PolicyNotPut      Policy = "not put: create-repositories is false" // repositories managed elsewhere
+	PolicyFailed      Policy = "not set"                               // another failure: a warning
 )
 
 // Status is what Ensure found or did for one repository.
 type Status struct {
 	Repo
 	URI        string
-	Checked    bool  // AWS answered about this repository
-	Err        error // the call about this repository failed
+	Checked    bool  // AWS said whether it exists
+	Err        error // what Kamal needs failed for this repository
 	Created    bool  // created by this run
 	Missing    bool  // does not exist (dry run, or not to be created)
 	Mutability types.ImageTagMutability
 	Filters    []string
 	ScanOnPush bool
 	Encryption types.EncryptionType
+	KMSKey     string
 	Policy     Policy
-	PolicyErr  error // reading or putting the lifecycle policy failed
-}
+	PolicyErr  error // reading or putting the lifecycle policy failed: a warning
 
-// ImmutableError is a repository whose tag rules break Kamal's deploys.
-type ImmutableError struct {
-	Repo, Tag  string
-	Mutability types.ImageTagMutability
-}
-
-func (e *ImmutableError) Error() string {
-	return fmt.Sprintf("ECR repository %s is %s, but Kamal overwrites the tag %q on every deploy: set it to MUTABLE, or to IMMUTABLE_WITH_EXCLUSION with a wildcard filter %q",
-		e.Repo, e.Mutability, e.Tag, filterFor(e.Tag))
+	CreateDenied   bool     // the role may not create repositories
+	SettingsUnread bool     // it exists, but its settings could not be read (no ecr:DescribeRepositories)
+	Unchecked      error    // no call could tell whether it exists: a warning
+	TagsDropped    error    // created without the tags: ecr:TagResource was denied
+	Drift          []string // settings that differ from the inputs (set only at creation)
 }
 
 // Ensurer ensures repositories in one registry.
@@ -86,231 +82,176 @@ type Ensurer struct {
 	API      RepositoryAPI
 	Host     Host
 	Settings Settings
-	Parallel int // calls in flight at once; 0 means 32, enough for one round of any real config
+	// NoCreate is create-repositories: false: the repositories are managed
+	// elsewhere, so only their existence and settings are read.
+	NoCreate bool
+	Parallel int // repositories in flight at once; 0 means 32
 }
 
 // Ensure creates missing repositories (an existing one counts as success, so
 // concurrent runs do not race), checks the settings of existing ones, and
-// puts the lifecycle policy on those that ask for one. Independent calls run
-// in parallel: at most three sequential rounds of calls, whatever the count.
+// puts the lifecycle policy on those that ask for one. The first round sends
+// every call that does not depend on another's answer; a second puts the
+// policies; a denial may add one for the fallbacks. Every repository gets
+// its own answer: one failing never cancels another.
 func (e *Ensurer) Ensure(ctx context.Context, repos []Repo) ([]Status, error) {
-	out, err := e.statuses(repos)
-	if err != nil {
-		return nil, err
-	}
-	var existing []int
-	var mu sync.Mutex
-	err = e.each(ctx, len(repos), func(ctx context.Context, i int) error {
-		created, err := e.create(ctx, repos[i])
-		if err != nil {
-			if ctx.Err() == nil { // a call cancelled because a sibling failed was never answered
-				out[i].Err = err
-			}
-			return err
-		}
-		out[i].Checked = true
-		if created == nil {
-			mu.Lock()
-			existing = append(existing, i)
-			mu.Unlock()
-			return nil
-		}
-		out[i].Created = true
-		e.record(&out[i], *created)
-		return nil
-	})
-	if err != nil {
-		return out, err
-	}
-	slices.Sort(existing)
-	// Round two: describe the existing ones in one call, and look at or put
-	// lifecycle policies.
-	var tasks []func(context.Context) error
-	if len(existing) > 0 {
-		tasks = append(tasks, func(ctx context.Context) error { return e.describe(ctx, out, existing) })
-	}
-	for i := range out {
-		if out[i].Lifecycle != nil {
-			tasks = append(tasks, func(ctx context.Context) error { return e.lifecycle(ctx, &out[i]) })
-		}
-	}
-	if err := e.each(ctx, len(tasks), func(ctx context.Context, i int) error { return tasks[i](ctx) }); err != nil {
-		return out, err
-	}
-	return out, mutabilityProblems(out)
-}
-
-func (e *Ensurer) create(ctx context.Context, r Repo) (*types.Repository, error) {
-	s := e.Settings
-	in := &ecr.CreateRepositoryInput{
-		RepositoryName:             aws.String(r.Name),
-		RegistryId:                 aws.String(e.Host.Account),
-		ImageTagMutability:         s.Mutability,
-		ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: s.ScanOnPush},
-		Tags:                       s.Tags,
-	}
-	if s.Encryption != "" {
-		in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: s.Encryption}
-		if s.KMSKey != "" {
-			in.EncryptionConfiguration.KmsKey = aws.String(s.KMSKey)
-		}
-	}
-	if s.Mutability == types.ImageTagMutabilityImmutableWithExclusion {
-		for _, f := range Filters(r.MutableTags) {
-			in.ImageTagMutabilityExclusionFilters = append(in.ImageTagMutabilityExclusionFilters,
-				types.ImageTagMutabilityExclusionFilter{Filter: aws.String(f), FilterType: types.ImageTagMutabilityExclusionFilterTypeWildcard})
-		}
-	}
-	res, err := e.API.CreateRepository(ctx, in)
-	var exists *types.RepositoryAlreadyExistsException
-	if errors.As(err, &exists) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, explain(err, "CreateRepository", e.Host.ARN(r.Name))
-	}
-	if res.Repository == nil {
-		return nil, fmt.Errorf("ecr:CreateRepository on %s: empty answer", r.Name)
-	}
-	return res.Repository, nil
-}
-
-func (e *Ensurer) describe(ctx context.Context, out []Status, idx []int) error {
-	byName := map[string]int{}
-	for _, i := range idx {
-		byName[out[i].Name] = i
-	}
-	for chunk := range slices.Chunk(idx, 100) {
-		names := make([]string, len(chunk))
-		for j, i := range chunk {
-			names[j] = out[i].Name
-		}
-		res, err := e.API.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RegistryId: aws.String(e.Host.Account), RepositoryNames: names})
-		if err != nil {
-			err = explain(err, "DescribeRepositories", e.Host.ARN(names[0]))
-			for _, i := range chunk {
-				out[i].Err = err
-			}
-			return err
-		}
-		for _, r := range res.Repositories {
-			if i, ok := byName[aws.ToString(r.RepositoryName)]; ok {
-				e.record(&out[i], r)
-			}
-		}
-	}
-	return nil
-}
-
-func (e *Ensurer) record(s *Status, r types.Repository) {
-	s.Mutability = r.ImageTagMutability
-	s.Filters = nil
-	for _, f := range r.ImageTagMutabilityExclusionFilters {
-		s.Filters = append(s.Filters, aws.ToString(f.Filter))
-	}
-	if r.ImageScanningConfiguration != nil {
-		s.ScanOnPush = r.ImageScanningConfiguration.ScanOnPush
-	}
-	if r.EncryptionConfiguration != nil {
-		s.Encryption = r.EncryptionConfiguration.EncryptionType
-	}
-}
-
-// lifecycle puts the policy on a repository that has none, or an older one
-// of the action's own. A created repository has none, so it skips the read.
-func (e *Ensurer) lifecycle(ctx context.Context, s *Status) error {
-	done := PolicyPut
-	if !s.Created {
-		p, err := e.currentPolicy(ctx, s)
-		if err != nil && ctx.Err() == nil {
-			s.PolicyErr = err
-		}
-		if err != nil || p != PolicyNone && p != PolicyWouldUpdate {
-			s.Policy = p
-			return err
-		}
-		if p == PolicyWouldUpdate {
-			done = PolicyUpdated
-		}
-	}
-	_, err := e.API.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RegistryId: aws.String(e.Host.Account), RepositoryName: aws.String(s.Name),
-		LifecyclePolicyText: aws.String(s.Lifecycle.Text)})
-	if err != nil {
-		err = explain(err, "PutLifecyclePolicy", e.Host.ARN(s.Name))
-		if ctx.Err() == nil {
-			s.PolicyErr = err
-		}
-		return err
-	}
-	s.Policy = done
-	return nil
-}
-
-// currentPolicy compares an existing repository's policy with ours:
-// PolicyNone when it has none, PolicyWouldUpdate when it has an older one
-// of ours, PolicyKept when it has the user's.
-func (e *Ensurer) currentPolicy(ctx context.Context, s *Status) (Policy, error) {
-	res, err := e.API.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RegistryId: aws.String(e.Host.Account), RepositoryName: aws.String(s.Name)})
-	var none *types.LifecyclePolicyNotFoundException
-	switch {
-	case errors.As(err, &none):
-		return PolicyNone, nil
-	case err != nil:
-		return PolicyNone, explain(err, "GetLifecyclePolicy", e.Host.ARN(s.Name))
-	case samePolicy(aws.ToString(res.LifecyclePolicyText), s.Lifecycle.Text):
-		return PolicySame, nil
-	case ours(aws.ToString(res.LifecyclePolicyText)):
-		return PolicyWouldUpdate, nil
-	}
-	return PolicyKept, nil
+	return e.run(ctx, repos, false)
 }
 
 // Inspect is Ensure for a dry run: it only reads.
 func (e *Ensurer) Inspect(ctx context.Context, repos []Repo) ([]Status, error) {
+	return e.run(ctx, repos, true)
+}
+
+// probe is the first round's answers about one repository.
+type probe struct {
+	created   *types.Repository
+	exists    bool // CreateRepository: it already exists
+	createErr error
+	described *types.Repository
+	notFound  bool // DescribeRepositories: no such repository
+	descErr   error
+	policy    Policy
+	policyErr error
+}
+
+func (e *Ensurer) run(ctx context.Context, repos []Repo, dry bool) ([]Status, error) {
 	out, err := e.statuses(repos)
 	if err != nil {
 		return nil, err
 	}
-	err = e.each(ctx, len(repos), func(ctx context.Context, i int) error {
-		s := &out[i]
-		res, err := e.API.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RegistryId: aws.String(e.Host.Account), RepositoryNames: []string{s.Name}})
-		var nf *types.RepositoryNotFoundException
-		switch {
-		case errors.As(err, &nf):
-			s.Checked, s.Missing = true, true
-			s.Mutability, s.ScanOnPush, s.Encryption = e.Settings.Mutability, e.Settings.ScanOnPush, e.Settings.Encryption
-			if s.Lifecycle != nil {
-				s.Policy = PolicyWouldPut
-			}
-			return nil
-		case err != nil:
-			err = explain(err, "DescribeRepositories", e.Host.ARN(s.Name))
-			if ctx.Err() == nil {
-				s.Err = err
-			}
-			return err
+	create := !dry && !e.NoCreate
+	e.each(ctx, len(repos), func(ctx context.Context, i int) {
+		var p probe
+		var wg sync.WaitGroup
+		if create {
+			wg.Go(func() { p.created, p.exists, p.createErr = e.create(ctx, repos[i], e.Settings.Tags) })
 		}
-		s.Checked = true
-		for _, r := range res.Repositories {
-			e.record(s, r)
+		wg.Go(func() { p.described, p.notFound, p.descErr = e.describe(ctx, repos[i].Name) })
+		if !e.NoCreate && repos[i].Lifecycle != nil {
+			wg.Go(func() { p.policy, p.policyErr = e.currentPolicy(ctx, repos[i]) })
 		}
-		if s.Lifecycle == nil {
-			return nil
+		wg.Wait()
+		e.settle(ctx, &out[i], &p, dry)
+	})
+	var errs []error
+	for _, s := range out {
+		if s.Err != nil {
+			errs = append(errs, s.Err)
+		} else if err := mutabilityProblem(s); err != nil && !s.Missing {
+			errs = append(errs, err)
 		}
-		s.Policy, err = e.currentPolicy(ctx, s)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			s.PolicyErr = err
-		case err == nil && s.Policy == PolicyNone:
+	}
+	return out, errors.Join(errs...)
+}
+
+// settle turns the first round's answers into the repository's status,
+// making the calls that depend on them.
+func (e *Ensurer) settle(ctx context.Context, s *Status, p *probe, dry bool) {
+	if len(e.Settings.Tags) > 0 && tagDenied(p.createErr) {
+		s.TagsDropped = p.createErr
+		p.created, p.exists, p.createErr = e.create(ctx, s.Repo, nil)
+	}
+	var denied *AccessDeniedError
+	switch {
+	case p.created != nil:
+		s.Checked, s.Created = true, true
+		e.record(s, *p.created)
+		if s.Lifecycle != nil {
+			e.put(ctx, s, PolicyPut)
+		}
+		return
+	case p.createErr != nil && !errors.As(p.createErr, &denied):
+		s.Err = p.createErr
+		return
+	case p.createErr != nil:
+		s.CreateDenied = true
+	}
+	if !e.exists(ctx, s, p) {
+		return
+	}
+	switch {
+	case s.Missing && s.CreateDenied:
+		s.Err = &MissingError{Repo: s.Name, ARN: e.Host.ARN(s.Name), Region: e.Host.Region, Denied: p.createErr}
+	case s.Missing:
+		s.Mutability, s.ScanOnPush, s.Encryption = e.Settings.Mutability, e.Settings.ScanOnPush, e.Settings.Encryption
+		if s.Lifecycle != nil && !e.NoCreate {
 			s.Policy = PolicyWouldPut
 		}
-		return err
-	})
-	if err != nil {
-		return out, err
+	case s.Lifecycle != nil && e.NoCreate:
+		s.Policy = PolicyNotPut
+	case s.Lifecycle != nil:
+		e.housekeep(ctx, s, p, dry)
 	}
-	return out, mutabilityProblems(out)
 }
+
+// exists settles whether the repository exists, by the cheapest answer at
+// hand: CreateRepository's, DescribeRepositories', else a layer check every
+// pushing role may make. It reports false when that could not be told.
+func (e *Ensurer) exists(ctx context.Context, s *Status, p *probe) bool {
+	var denied *AccessDeniedError
+	switch {
+	case p.described != nil:
+		s.Checked = true
+		e.record(s, *p.described)
+		s.Drift = e.drift(s)
+	case p.exists:
+		s.Checked, s.SettingsUnread = true, true
+	case p.notFound:
+		s.Checked, s.Missing = true, true
+	case errors.As(p.descErr, &denied):
+		found, err := e.layerCheck(ctx, s.Name)
+		switch {
+		case err == nil:
+			s.Checked, s.Missing, s.SettingsUnread = true, !found, found
+		case errors.As(err, &denied):
+			s.Unchecked = errors.Join(p.createErr, p.descErr, err)
+			return false
+		default:
+			s.Err = err
+			return false
+		}
+	default:
+		s.Err = p.descErr
+		return false
+	}
+	return true
+}
+
+// housekeep settles an existing repository's lifecycle policy: never put
+// over one the action could not read (a user's own might be there).
+func (e *Ensurer) housekeep(ctx context.Context, s *Status, p *probe, dry bool) {
+	var denied *AccessDeniedError
+	switch {
+	case errors.As(p.policyErr, &denied):
+		s.Policy, s.PolicyErr = PolicyDenied, p.policyErr
+	case p.policyErr != nil:
+		s.Policy, s.PolicyErr = PolicyFailed, p.policyErr
+	case p.policy == PolicyNone && dry:
+		s.Policy = PolicyWouldPut
+	case p.policy == PolicyNone:
+		e.put(ctx, s, PolicyPut)
+	case p.policy == PolicyWouldUpdate && !dry:
+		e.put(ctx, s, PolicyUpdated)
+	default:
+		s.Policy = p.policy
+	}
+}
+
+// MissingError is a repository that does not exist and that the role may
+// not create: Kamal's push would fail.
+type MissingError struct {
+	Repo, ARN, Region string
+	Denied            error
+}
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("ECR repository %s does not exist and this role may not create it (AWS denied ecr:CreateRepository), so Kamal's push would fail: "+
+		"create it (aws ecr create-repository --repository-name %s --region %s, or where your repositories are managed), or allow ecr:CreateRepository on Resource: %q",
+		e.Repo, e.Repo, e.Region, e.ARN)
+}
+
+func (e *MissingError) Unwrap() error { return e.Denied }
 
 // statuses validates every name before any call.
 func (e *Ensurer) statuses(repos []Repo) ([]Status, error) {
@@ -324,100 +265,21 @@ func (e *Ensurer) statuses(repos []Repo) ([]Status, error) {
 	return out, nil
 }
 
-// each runs fn for 0..n-1 with at most e.Parallel in flight, stopping the
-// rest at the first error.
-func (e *Ensurer) each(ctx context.Context, n int, fn func(context.Context, int) error) error {
+// each runs fn for 0..n-1 with at most e.Parallel in flight, every one to
+// its end: a failure is recorded in its status, never cancels a sibling.
+func (e *Ensurer) each(ctx context.Context, n int, fn func(context.Context, int)) {
 	limit := e.Parallel
 	if limit <= 0 {
 		limit = 32
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
 	for i := range n {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
+		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				defer mu.Unlock()
-				if len(errs) > 0 && errors.Is(err, context.Canceled) {
-					return // cancelled because a sibling failed: its error says why
-				}
-				errs = append(errs, err)
-				cancel(err)
-			}
+			fn(ctx, i)
 		})
 	}
 	wg.Wait()
-	if len(errs) == 0 && ctx.Err() != nil {
-		return context.Cause(ctx)
-	}
-	return errors.Join(errs...)
-}
-
-// Filters are the exclusion filters that keep Kamal's moving tags mutable.
-func Filters(tags []string) []string {
-	var out []string
-	for _, t := range tags {
-		if f := filterFor(t); !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func filterFor(tag string) string {
-	if strings.HasPrefix(tag, "latest") {
-		return "latest*"
-	}
-	return tag
-}
-
-// mutabilityProblems reports every existing repository whose tag rules
-// would refuse one of Kamal's moving tags.
-func mutabilityProblems(statuses []Status) error {
-	var problems []error
-	for _, s := range statuses {
-		if err := mutabilityProblem(s); err != nil && !s.Missing {
-			problems = append(problems, err)
-		}
-	}
-	return errors.Join(problems...)
-}
-
-func mutabilityProblem(s Status) error {
-	for _, tag := range s.MutableTags {
-		matched := slices.ContainsFunc(s.Filters, func(f string) bool { return wildcard(f, tag) })
-		switch s.Mutability {
-		case types.ImageTagMutabilityImmutable:
-		case types.ImageTagMutabilityImmutableWithExclusion:
-			if matched {
-				continue
-			}
-		case types.ImageTagMutabilityMutableWithExclusion:
-			if !matched {
-				continue
-			}
-		default:
-			continue
-		}
-		return &ImmutableError{Repo: s.Name, Tag: tag, Mutability: s.Mutability}
-	}
-	return nil
-}
-
-func wildcard(pattern, s string) bool {
-	re := "^" + strings.ReplaceAll(regexp.QuoteMeta(pattern), `\*`, ".*") + "$"
-	ok, _ := regexp.MatchString(re, s)
-	return ok
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -27,11 +28,12 @@ type Rule struct {
 // Rules reads every page of the registry's pull-through cache rules.
 func Rules(ctx context.Context, api RulesAPI, h Host) ([]Rule, error) {
 	var out []Rule
+	start := time.Now()
 	p := ecr.NewDescribePullThroughCacheRulesPaginator(api, &ecr.DescribePullThroughCacheRulesInput{RegistryId: aws.String(h.Account)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, explain(err, "DescribePullThroughCacheRules", "arn:"+h.Partition()+":ecr:"+h.Region+":"+h.Account+":repository/*")
+			return nil, explain(err, "DescribePullThroughCacheRules", "*", time.Since(start)) // the action takes no resource-level permission
 		}
 		for _, r := range page.PullThroughCacheRules {
 			out = append(out, Rule{
@@ -52,9 +54,10 @@ type TokenAPI interface {
 
 // Login returns the docker login user name and password for the registry.
 func Login(ctx context.Context, api TokenAPI, h Host) (user, password string, err error) {
+	start := time.Now()
 	res, err := api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
-		return "", "", explain(err, "GetAuthorizationToken", "*")
+		return "", "", explain(err, "GetAuthorizationToken", "*", time.Since(start))
 	}
 	if len(res.AuthorizationData) == 0 {
 		return "", "", errors.New("ecr:GetAuthorizationToken returned no token")
@@ -77,9 +80,19 @@ type IdentityAPI interface {
 
 // Account is the account of the caller's credentials.
 func Account(ctx context.Context, api IdentityAPI) (string, error) {
+	id, err := Whoami(ctx, api)
+	return id.Account, err
+}
+
+// Identity is who the credentials are, as STS says.
+type Identity struct{ Account, ARN string }
+
+// Whoami asks STS who the credentials are; it needs no permission.
+func Whoami(ctx context.Context, api IdentityAPI) (Identity, error) {
+	start := time.Now()
 	res, err := api.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", explain(err, "GetCallerIdentity", "*")
+		return Identity{}, explain(err, "GetCallerIdentity", "*", time.Since(start))
 	}
-	return aws.ToString(res.Account), nil
+	return Identity{Account: aws.ToString(res.Account), ARN: aws.ToString(res.Arn)}, nil
 }
