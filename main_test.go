@@ -547,12 +547,47 @@ func TestActionConfigPath(t *testing.T) {
 
 // A server from a variable a later step sets is not "computed by Ruby".
 func TestDeferredServerNoSkipNotice(t *testing.T) {
-	s := newStep(t, nil)
-	src := strings.Replace(original(t, "config/deploy.yml"), "  server: "+host, `  server: <%= ENV["ECR_REGISTRY"] %>`, 1)
-	src = strings.Replace(src, "  password: <%= %x(aws ecr get-login-password) %>", "  password: [KAMAL_REGISTRY_PASSWORD]", 1)
-	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	s := newStep(t, nil).replace("config/deploy.yml", "  server: "+host, `  server: <%= ENV["ECR_REGISTRY"] %>`).
+		replace("config/deploy.yml", "  password: <%= %x(aws ecr get-login-password) %>", "  password: [KAMAL_REGISTRY_PASSWORD]")
 	s.run()
 	if s.code != 0 || strings.Contains(s.stdout.String(), "computed by Ruby") {
 		t.Errorf("exit %d\n%s", s.code, s.stdout.String())
+	}
+}
+
+// replace edits a workspace file, failing when the edit changes nothing:
+// a fixture reformatted under a test must not leave it testing nothing.
+func (s *step) replace(name, old, new string) *step {
+	s.t.Helper()
+	src := s.file(name)
+	if !strings.Contains(src, old) {
+		s.t.Fatalf("%s has no %q to replace", name, old)
+	}
+	s.write(name, strings.Replace(src, old, new, 1))
+	return s
+}
+
+// write puts a file into the workspace, making its directory.
+func (s *step) write(name, content string) *step {
+	s.t.Helper()
+	p := filepath.Join(s.workspace, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+	return s
+}
+
+// A value read from a secret-looking variable is masked before anything
+// else is printed.
+func TestSecretMaskedFirst(t *testing.T) {
+	t.Parallel()
+	s := newStep(t, nil).replace("config/deploy.yml", "image: acme/shop", `image: <%= ENV["APP_TOKEN"] %>`)
+	s.env["APP_TOKEN"] = "acme/shop"
+	s.run()
+	if first, _, _ := strings.Cut(s.stdout.String(), "\n"); s.code != 0 || first != "::add-mask::acme/shop" {
+		t.Errorf("exit %d, first line %q\n%s", s.code, first, s.stdout.String())
 	}
 }

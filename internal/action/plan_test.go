@@ -239,7 +239,11 @@ func TestPullThroughPairs(t *testing.T) {
 		return inputs.Default(name)
 	})
 	var bad []string
-	for _, e := range Flatten(err) {
+	joined, _ := err.(interface{ Unwrap() []error })
+	if joined == nil {
+		t.Fatalf("err = %v, want joined input errors", err)
+	}
+	for _, e := range joined.Unwrap() {
 		var ie *InputError
 		if !errors.As(e, &ie) || ie.Input != "pull-through-cache" {
 			t.Errorf("not an input error of pull-through-cache: %v", e)

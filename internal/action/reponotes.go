@@ -69,7 +69,7 @@ func atRepos(plan *Plan, err error) error {
 		return nil
 	}
 	var out []error
-	for _, e := range Flatten(err) {
+	for _, e := range diag.Flatten(err) {
 		var missing *registry.MissingError
 		if errors.As(e, &missing) {
 			if pos, ok := plan.RepoPos[missing.Repo]; ok && pos.Line > 0 {

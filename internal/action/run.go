@@ -22,41 +22,75 @@ type Deps struct {
 	Clients   func(ctx context.Context, region string, h *registry.Host) (*registry.Clients, error)
 }
 
-// Result is what happened, for outputs, the summary and annotations.
+// Result is what happened: outcomes only, for the report to render.
 type Result struct {
-	DryRun       bool
-	Check        bool // check mode: a dry run that fails on any change
 	Plan         *Plan
 	Registry     string
-	RegistryFrom string
+	RegistryFrom RegistrySource
 	Image        string
 	CacheImage   string
 	Repos        []registry.Status
 	Checked      bool // AWS was asked about the repositories
 	Rules        []imageref.Rule
-	RulesFrom    string // where the rules came from; "off" for none; "" when they were not read
-	ChangedFiles []string
-	Unrestored   string // a file written before a later write failed, and not put back
-	// CreateRepositories is the input: a dry run may say "would create".
-	CreateRepositories bool
-	Translations       []Translation
-	Edits              []*kamal.Edit
-	Diff               string
-	Patched            bool
-	ConfigFile         string
-	Findings           []*diag.Finding
-	Username           string
-	Password           string
+	RulesFrom    RulesSource
+	Changes      []FileChange // every config file the edits change, base first
+	Patched      bool         // the changes were written
+	Unrestored   string       // a file written before a later write failed, and not put back
+	Translations []Translation
+	Edits        []*kamal.Edit
+	ConfigFile   string
+	Findings     []*diag.Finding
+	Username     string
+	Password     string
 }
+
+// FileChange is one config file before and after the edits.
+type FileChange struct {
+	Path          string
+	Before, After []byte
+}
+
+// ChangedFiles are the paths of the changed files, base first.
+func (r *Result) ChangedFiles() []string {
+	out := []string{}
+	for _, c := range r.Changes {
+		out = append(out, c.Path)
+	}
+	return out
+}
+
+// RegistrySource is where the registry worked on came from.
+type RegistrySource int
+
+const (
+	FromServer               RegistrySource = iota // registry.server
+	FromInput                                      // the registry input
+	FromSTS                                        // the caller's account
+	PlaceholderForCheck                            // a check asks AWS nothing
+	PlaceholderNoCredentials                       // a dry run without credentials
+)
+
+// RulesSource is where the pull-through cache rules came from.
+type RulesSource int
+
+const (
+	RulesOff          RulesSource = iota // pull-through-cache: off
+	RulesFromInput                       // upstream=prefix pairs
+	RulesFromRegistry                    // DescribePullThroughCacheRules
+	RulesNotRead                         // auto, but they could not be read
+)
 
 // Run does the whole job. It always returns a Result with what it found,
 // and writes the config only after everything else has succeeded.
 func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
-	res = &Result{DryRun: in.DryRun, Check: in.Check, CreateRepositories: in.CreateRepositories}
+	res = &Result{}
 	res.Findings = append(res.Findings, in.Notes...)
 	cfg, err := kamal.Load(d.ReadFile, d.Getenv, in.ConfigFile, in.Destination)
 	if err != nil {
 		return res, err
+	}
+	for _, v := range cfg.SecretValues() { // before any of them can be printed
+		d.Mask(v)
 	}
 	kamalRefusals, actionRefusals := refusals(in, cfg, res)
 	if len(actionRefusals) > 0 || len(kamalRefusals) > 0 && !in.Check {
@@ -119,14 +153,13 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 	}
 	res.Edits = edits
 	res.ConfigFile = edits[0].File // the cache edit's file when there is one
-	res.Diff = diff(cfg, files)
 	for _, f := range cfg.Files {
-		if _, ok := files[f.Path]; ok {
-			res.ChangedFiles = append(res.ChangedFiles, f.Path)
+		if after, ok := files[f.Path]; ok {
+			res.Changes = append(res.Changes, FileChange{Path: f.Path, Before: f.Src, After: after})
 		}
 	}
 	if in.Check {
-		return res, &CheckError{Files: res.ChangedFiles}
+		return res, &CheckError{Files: res.ChangedFiles()}
 	}
 	if in.DryRun {
 		return res, nil
@@ -187,7 +220,7 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 			Msg: fmt.Sprintf("registry.server is %s but the registry input is %s; Kamal pushes to %s", host.Name, in.Registry, host.Name),
 			Fix: "make them the same, or remove the registry input"}
 	}
-	res.RegistryFrom = "registry.server"
+	res.RegistryFrom = FromServer
 	if in.Region != "" && in.Region != host.Region {
 		res.Findings = append(res.Findings, &diag.Finding{Pos: server.Pos, Severity: diag.Notice, Code: "input/region-ignored",
 			Msg: fmt.Sprintf("aws-region is %s, but %s is in %s; ECR calls go to %s", in.Region, host.Name, host.Region, host.Region)})
@@ -211,7 +244,7 @@ func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config,
 	}
 	if in.Registry != "" {
 		host, _ := registry.ParseHost(in.Registry) // validated with the inputs
-		res.RegistryFrom = "registry input"
+		res.RegistryFrom = FromInput
 		later(host.Name)
 		if in.Check {
 			return host, nil, nil
@@ -227,7 +260,7 @@ func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config,
 	}
 	if in.Check {
 		host := registry.HostFor("000000000000", region)
-		res.RegistryFrom = "a placeholder account: a check asks AWS nothing"
+		res.RegistryFrom = PlaceholderForCheck
 		later(host.Name)
 		return host, nil, nil
 	}
@@ -235,10 +268,10 @@ func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config,
 	if err != nil {
 		return registry.Host{}, nil, err
 	}
-	res.RegistryFrom = "STS"
+	res.RegistryFrom = FromSTS
 	if in.DryRun && !clients.HasCredentials {
 		host := registry.HostFor("000000000000", region)
-		res.RegistryFrom = "a placeholder account: no AWS credentials to ask STS"
+		res.RegistryFrom = PlaceholderNoCredentials
 		later(host.Name)
 		return host, nil, nil
 	}
@@ -258,17 +291,17 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 	rules = in.Rules
 	switch {
 	case in.Discover:
-		res.RulesFrom = "the registry's rules (DescribePullThroughCacheRules)"
+		res.RulesFrom = RulesFromRegistry
 	case len(rules) > 0:
-		res.RulesFrom = "the pull-through-cache input"
+		res.RulesFrom = RulesFromInput
 	default:
-		res.RulesFrom = "off"
+		res.RulesFrom = RulesOff
 	}
 	reach := clients != nil && (!in.DryRun || clients.HasCredentials)
 	if !reach {
 		res.Repos = planned(plan, in)
 		if in.Discover {
-			res.RulesFrom = ""
+			res.RulesFrom = RulesNotRead
 			why := "a dry run without AWS credentials asks AWS nothing"
 			if in.Check {
 				why = "a check asks AWS nothing"
@@ -310,7 +343,7 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 		rules = ruleSet(found, plan)
 	}
 	if rulesErr != nil {
-		res.RulesFrom, known = "", false
+		res.RulesFrom, known = RulesNotRead, false
 		plan.note(diag.Warning, diag.Pos{}, "ecr/rules-not-read", "the pull-through cache rules were not read, so no image was translated: "+rulesErr.Error(), rulesFix(ctx, rulesErr))
 	}
 	repoNotes(plan, in, res.Repos)

@@ -3,11 +3,14 @@ package action
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"net"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/ecrtest"
 	"github.com/kamal-ecr/kamal-ecr/internal/registry"
@@ -70,5 +73,33 @@ func TestRunWritesAllOrNothing(t *testing.T) {
 	}
 	if len(res.Edits) != 2 || res.Edits[0].File != "config/deploy.qa.yml" || !strings.HasPrefix(res.Edits[1].Key, "accessories.db") {
 		t.Errorf("edits = %+v", res.Edits)
+	}
+}
+
+// Only a refusal names an IAM action; the network and a stop do not.
+func TestRulesFixMatchesCause(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"denied", &registry.AccessDeniedError{Action: "ecr:DescribePullThroughCacheRules", Resource: "*"}, `allow ecr:DescribePullThroughCacheRules on Resource: "*"`},
+		{"dns", &net.DNSError{Err: "no such host", Name: "api.ecr.us-east-1.amazonaws.com"}, "check that the runner reaches the ECR endpoint"},
+		{"refused", &net.OpError{Op: "dial", Err: errors.New("connection refused")}, "check that the runner reaches the ECR endpoint"},
+		// an attempt that timed out is the endpoint's doing; only a run that ended was stopped
+		{"attempt timeout", &registry.EndpointError{Endpoint: "https://api.ecr.us-east-1.amazonaws.com", Timeout: time.Second, Err: context.DeadlineExceeded}, "check that the runner reaches the ECR endpoint"},
+		{"cancelled", fmt.Errorf("call: %w", context.Canceled), "stopped or timed out"},
+		{"no credentials", &registry.CredentialsError{Err: errors.New("none")}, "give the step AWS credentials"},
+	} {
+		ctx := context.Background()
+		if tt.name == "cancelled" {
+			c, cancel := context.WithCancel(ctx)
+			cancel()
+			ctx = c
+		}
+		got := rulesFix(ctx, tt.err)
+		if !strings.Contains(got, tt.want) || tt.name != "denied" && strings.Contains(got, "allow") {
+			t.Errorf("%s: fix %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"github.com/kamal-ecr/kamal-ecr/internal/gha"
 	"github.com/kamal-ecr/kamal-ecr/internal/registry"
+	"github.com/kamal-ecr/kamal-ecr/internal/report"
 	"github.com/kamal-ecr/kamal-ecr/internal/workspace"
 )
 
@@ -53,7 +54,7 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 	}
 	in, err := action.ParseInputs(f.lookup(gh))
 	if err != nil {
-		for _, e := range action.Flatten(err) { // one annotation per bad input
+		for _, e := range diag.Flatten(err) { // one annotation per bad input
 			gh.Annotate(gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: e.Error()})
 		}
 		return 2
@@ -79,10 +80,10 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 
 // report shows what happened and sets the outputs of a run that succeeded.
 func (c *Command) report(gh *gha.Env, in action.Inputs, res *action.Result, err error) int {
-	summary := action.Summary(res, err)
+	summary := report.Summary(in, res, err)
 	if gh.InActions() {
 		gh.Group("kamal-ecr plan and results", summary) // the log shows what the summary shows
-		for _, a := range action.Annotations(res, err) {
+		for _, a := range report.Annotations(res, err) {
 			gh.Annotate(a)
 		}
 		if serr := gh.Summary(summary); serr != nil {
@@ -94,7 +95,7 @@ func (c *Command) report(gh *gha.Env, in action.Inputs, res *action.Result, err 
 	if err != nil {
 		return exitCode(in, err)
 	}
-	if err := gh.SetOutputs(action.Outputs(res)); err != nil {
+	if err := gh.SetOutputs(report.Outputs(res)); err != nil {
 		gh.Annotate(gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: "set outputs: " + err.Error()})
 		return 1
 	}
@@ -149,7 +150,7 @@ func runAction(ctx context.Context, d action.Deps, in action.Inputs) (*action.Re
 		select {
 		case o = <-done:
 		case <-time.After(grace):
-			o = outcome{&action.Result{DryRun: in.DryRun}, context.Cause(ctx)}
+			o = outcome{&action.Result{}, context.Cause(ctx)}
 		}
 	}
 	if o.err != nil && ctx.Err() != nil {

@@ -1,11 +1,14 @@
-package action
+package report
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/action"
 )
 
 func TestUnified(t *testing.T) {
@@ -68,5 +71,29 @@ func TestUnifiedGitApply(t *testing.T) {
 				t.Errorf("applied:\n%q\nwant\n%q", got, c[1])
 			}
 		})
+	}
+}
+
+func unified(path, before, after string) string {
+	return unifiedDiff([]action.FileChange{{Path: path, Before: []byte(before), After: []byte(after)}})
+}
+
+// A long diff is cut at whole lines, and what is left out is counted.
+func TestCutDiff(t *testing.T) {
+	t.Parallel()
+	var before, after strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&before, "a%d: %d\nkeep%d: x\nkeep: y\nkeep: z\n", i, i, i)
+		fmt.Fprintf(&after, "a%d: %d\nkeep%d: x\nkeep: y\nkeep: z\n", i, i+1, i)
+	}
+	d := unified("config/deploy.yml", before.String(), after.String())
+	changed := func(s string) int { return strings.Count(s, "\n-") + strings.Count(s, "\n+") - 1 } // less the +++ header
+	got := cutDiff(d, 100)
+	shown := changed(got.text)
+	if strings.Count(got.text, "\n") != 100 || got.more != changed(d)-shown || got.more < 1800 || !strings.HasPrefix(d, got.text) {
+		t.Errorf("%d lines shown, %d changed, %d more", strings.Count(got.text, "\n"), shown, got.more)
+	}
+	if all := cutDiff(d, 1<<20); all.text != d || all.more != 0 {
+		t.Errorf("an uncut diff: %d more", all.more)
 	}
 }
