@@ -62,7 +62,19 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errors.New("the run took longer than "+timeout.String()))
 	defer cancel()
 	ws := workspace.New(cmp.Or(getenv("GITHUB_WORKSPACE"), "."))
-	deps := action.Deps{
+	deps := c.deps(gh, ws, getenv)
+	if f.lookup(gh)("iam-policy") == "true" {
+		return c.iamPolicy(ctx, deps, in)
+	}
+	res, err := runAction(ctx, deps, in)
+	if gh.InActions() && ws.Empty() {
+		err = emptyWorkspaceHint(err)
+	}
+	return c.report(gh, in, res, err)
+}
+
+func (c *Command) deps(gh *gha.Env, ws *workspace.Dir, getenv func(string) string) action.Deps {
+	return action.Deps{
 		ReadFile:  ws.Read,
 		WriteFile: ws.Write,
 		Getenv:    getenv,
@@ -71,11 +83,23 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 			return registry.NewClients(ctx, getenv, region, h, registry.ClientOptions{})
 		},
 	}
-	res, err := runAction(ctx, deps, in)
-	if gh.InActions() && ws.Empty() {
-		err = emptyWorkspaceHint(err)
+}
+
+// iamPolicy prints the policy as JSON on stdout, and anything else on
+// stderr, so the output can be piped into aws iam put-role-policy.
+func (c *Command) iamPolicy(ctx context.Context, deps action.Deps, in action.Inputs) int {
+	p, err := action.IAMPolicy(ctx, deps, in)
+	if err != nil {
+		for _, e := range action.Flatten(err) {
+			fmt.Fprintln(c.Stderr, "kamal-ecr: error:", e)
+		}
+		return exitCode(in, err)
 	}
-	return c.report(gh, in, res, err)
+	for _, n := range p.Notices {
+		fmt.Fprintln(c.Stderr, "kamal-ecr: notice:", n)
+	}
+	c.Stdout.Write(p.Document.JSON())
+	return 0
 }
 
 // report shows what happened and sets the outputs of a run that succeeded.

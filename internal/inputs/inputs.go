@@ -78,7 +78,7 @@ var All = []Input{
 	{Name: "registry", Group: Reading, MaxLen: 256,
 		Description: "The ECR registry host; must equal `registry.server` when the config names one. Used when `registry.server` reads a variable a later step sets; else the caller's account from STS"},
 	{Name: "create-repositories", Default: "true", Kind: Bool, Group: Creating,
-		Description: "Create the app and cache repositories when missing (`false`: only check them)"},
+		Description: "Create the app and cache repositories when missing (`false`: only check them, read-only; lifecycle policies are then left to whoever manages the repositories)"},
 	{Name: "image-tag-mutability", Default: "MUTABLE", Kind: Enum, Group: Creating, Values: []string{"MUTABLE", "IMMUTABLE_WITH_EXCLUSION"},
 		Description: "For repositories it creates: `MUTABLE`, or `IMMUTABLE_WITH_EXCLUSION` (`latest*` stays mutable)"},
 	{Name: "scan-on-push", Default: "false", Kind: Bool, Group: Creating,
@@ -115,6 +115,8 @@ var All = []Input{
 		Description: "Check the config the way Kamal 2.12 does and stop, at the file and line, where `kamal deploy` would refuse it"},
 	{Name: "check", Default: "false", Kind: Bool, Group: Modes,
 		Description: "For pull requests: no AWS credentials, no AWS call, nothing written; fail (exit 1) when the config would be changed or Kamal would refuse it"},
+	{Name: "iam-policy", Default: "false", Kind: Bool, Group: Modes, CLIOnly: true,
+		Description: "Print the smallest IAM policy for this config and these inputs as JSON, and exit; writes nothing. With `pull-through-cache: auto` it reads the rules, so it needs AWS credentials"},
 	{Name: "version", Default: "false", Kind: Bool, Group: Modes, CLIOnly: true,
 		Description: "Print the version and exit"},
 }
