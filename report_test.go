@@ -340,7 +340,7 @@ func TestCheckMode(t *testing.T) {
 	src = strings.Replace(original(t, "config/deploy.yml"), "builder:\n", "healthcheck:\n  path: /up\nbuilder:\n", 1)
 	os.WriteFile(filepath.Join(bad.workspace, "config", "deploy.yml"), []byte(src), 0o644)
 	bad.run()
-	if bad.code != 1 || !strings.Contains(bad.stdout.String(), "::error col=1,file=config/deploy.yml,line=14,title=kamal-ecr::unknown key: healthcheck. Fix: Kamal 2 moved healthcheck: to proxy.healthcheck") ||
+	if bad.code != 1 || !strings.Contains(bad.stdout.String(), "::error col=1,file=config/deploy.yml,line=14,title=kamal-ecr::unknown key: healthcheck. Fix: Kamal 2 moved healthcheck: under proxy (path → proxy.healthcheck.path, port → proxy.app_port") ||
 		!strings.Contains(bad.summary(), "```diff") {
 		t.Errorf("exit %d\n%s", bad.code, bad.stdout.String())
 	}

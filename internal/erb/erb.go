@@ -265,7 +265,7 @@ func Mask(src []byte, getenv func(string) string) (*Template, error) {
 		line += bytes.Count(src[counted:start], []byte("\n"))
 		counted = start
 		if k < 0 {
-			return nil, fmt.Errorf("line %d: ERB tag is not closed with %%>", line)
+			return nil, &UnclosedError{Line: line}
 		}
 		end := start + 2 + k + 2
 		inner := bytes.TrimSuffix(bytes.TrimPrefix(src[start+2:end-2], []byte("-")), []byte("-"))
@@ -389,12 +389,26 @@ type UnresolvedError struct {
 	Code  string
 	Why   string
 	Unset string // the variable whose absence left the value unresolved, when the value is that one tag
+	// Control marks a control tag (<% … %>), which renders nothing of its own.
+	Control bool
 }
 
 func (e *UnresolvedError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Detail()) }
 
 // Detail is the message without the line.
-func (e *UnresolvedError) Detail() string { return fmt.Sprintf("ERB <%%= %s %%> %s", e.Code, e.Why) }
+func (e *UnresolvedError) Detail() string {
+	if e.Control {
+		return fmt.Sprintf("ERB <%% %s %%> %s", e.Code, e.Why)
+	}
+	return fmt.Sprintf("ERB <%%= %s %%> %s", e.Code, e.Why)
+}
+
+// UnclosedError is a tag that opens with <% and never closes.
+type UnclosedError struct{ Line int }
+
+func (e *UnclosedError) Error() string {
+	return fmt.Sprintf("line %d: ERB tag is not closed with %%>", e.Line)
+}
 
 // Expand replaces the tokens in a value read from the masked text with what
 // each tag evaluates to.
@@ -415,7 +429,7 @@ func (t *Template) Expand(s string, getenv func(string) string) (string, error) 
 		case tag.Comment:
 			comment = true
 		case !tag.Output:
-			err = &UnresolvedError{Line: tag.Line, Code: tag.Code, Why: "is Ruby control flow inside a value"}
+			err = &UnresolvedError{Line: tag.Line, Code: tag.Code, Why: "is Ruby control flow inside a value", Control: true}
 		default:
 			v, uerr := Eval(t.code(tag), getenv)
 			if uerr != nil {

@@ -142,7 +142,7 @@ func TestLoadErrors(t *testing.T) {
 		{"missing destination", map[string]string{"config/deploy.yml": "image: a/b\n"}, "qa", "config/deploy.qa.yml: config file not found"},
 		{"bad yaml", map[string]string{"config/deploy.yml": "image: a/b\nbuilder:\n  arch: [amd64\n"}, "", "config/deploy.yml:3:9: invalid YAML: this `[` is never closed"},
 		{"not a mapping", map[string]string{"config/deploy.yml": "- a\n- b\n"}, "", "config/deploy.yml:1: a Kamal config must be a mapping"},
-		{"unclosed erb", map[string]string{"config/deploy.yml": "image: <%= ENV['X']\n"}, "", "line 1: ERB tag is not closed"},
+		{"unclosed erb", map[string]string{"config/deploy.yml": "image: a/b\nservice: <%= ENV['X']\n"}, "", "config/deploy.yml:2: this ERB tag is never closed with %>"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := load(t, tt.files, nil, tt.dest)
@@ -315,4 +315,35 @@ func wantFindings(t *testing.T, c *Config, want []string) []string {
 		}
 	}
 	return got
+}
+
+// options: set to null gets its value in place, without a second options
+// line (which Kamal would read instead, and the verification refused).
+func TestPatchNullOptions(t *testing.T) {
+	t.Parallel()
+	head := "image: a/b\nbuilder:\n  arch: amd64\n  cache:\n    type: registry\n"
+	for _, tt := range []struct{ name, src, want string }{
+		{"empty", head + "    options:\n", head + "    options: image-manifest=true,oci-mediatypes=true\n"},
+		{"empty with a comment", head + "    options:   # later\n", head + "    options: image-manifest=true,oci-mediatypes=true   # later\n"},
+		{"tilde", head + "    options: ~\n", head + "    options: image-manifest=true,oci-mediatypes=true\n"},
+		{"null before type", "image: a/b\nbuilder:\n  cache:\n    options: null\n    type: registry\n", "image: a/b\nbuilder:\n  cache:\n    options: image-manifest=true,oci-mediatypes=true\n    type: registry\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := load(t, map[string]string{"config/deploy.yml": tt.src}, nil, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := c.PlanCache(CacheRequest{Patch: true})
+			if err != nil || e == nil {
+				t.Fatalf("plan %+v, %v", e, err)
+			}
+			files, _, err := c.Apply([]*Edit{e})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(files["config/deploy.yml"]); got != tt.want {
+				t.Errorf("patched:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
 }

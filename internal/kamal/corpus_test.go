@@ -3,6 +3,7 @@ package kamal
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
@@ -12,8 +13,9 @@ import (
 	"testing"
 )
 
-// corpusDir holds real configs from public repositories (shared/ beside the checkout).
-var corpusDir = filepath.Join("..", "..", "..", "shared", "corpus", "kamal")
+// corpusDir holds real configs from public repositories (shared/ beside the
+// checkout, or where KAMAL_ECR_CORPUS says for a checkout elsewhere).
+var corpusDir = cmp.Or(os.Getenv("KAMAL_ECR_CORPUS"), filepath.Join("..", "..", "..", "shared", "corpus", "kamal"))
 
 type corpusRow struct {
 	dir, config, destination, valid, err, service, image, server, repository, cacheFrom, cacheTo, accessories string
@@ -67,7 +69,7 @@ func TestCorpusMatchesKamal(t *testing.T) {
 			if c.Service.Text != r.service || c.Image.Text != r.image || c.Server.Text != r.server {
 				t.Errorf("service, image, server = %q %q %q; Kamal: %q %q %q", c.Service.Text, c.Image.Text, c.Server.Text, r.service, r.image, r.server)
 			}
-			if got := c.Repository(c.Server.Text); got != r.repository {
+			if got := joinRef(c.Server.Text, c.Image.Text); got != r.repository {
 				t.Errorf("repository = %q, Kamal %q", got, r.repository)
 			}
 			if c.CacheType() == "registry" {
@@ -190,7 +192,7 @@ func assertInsideCache(t *testing.T, f *File, got []byte) {
 		if b.Content[i].Value != "cache" {
 			continue
 		}
-		start, end := b.Content[i].Line, f.doc.Lines()+1
+		start, end := b.Content[i].Line, bytes.Count(f.tmpl.Masked, []byte("\n"))+2
 		if i+2 < len(b.Content) {
 			end = b.Content[i+2].Line
 		}
@@ -204,6 +206,14 @@ func assertInsideCache(t *testing.T, f *File, got []byte) {
 	if !strings.HasPrefix(added, "cache:\n") || !strings.Contains(added, "type: registry") {
 		t.Fatalf("added %q, not a cache block", added)
 	}
+}
+
+// joinRef is the repository Kamal pushes to: the image behind its registry.
+func joinRef(server, image string) string {
+	if server == "" {
+		return image
+	}
+	return server + "/" + image
 }
 
 // corpusFiles lists every YAML file in the corpus.

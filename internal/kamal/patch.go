@@ -50,7 +50,10 @@ func (c *Config) PlanCache(req CacheRequest) (*Edit, error) {
 		return nil, nil
 	}
 	o := c.Cache.Options
-	if !o.Present() {
+	switch {
+	case o.Set && !o.Present():
+		return c.fillOptions(want)
+	case !o.Present():
 		return c.insertOptions(want)
 	}
 	fix := "write builder.cache.options by hand as image-manifest=true,oci-mediatypes=true, or set patch-cache: false"
@@ -58,9 +61,9 @@ func (c *Config) PlanCache(req CacheRequest) (*Edit, error) {
 	case o.Err != nil && !o.ERB:
 		return nil, o.Err
 	case o.ERB:
-		return nil, errorAt(o.Pos, fix, "builder.cache.options is computed by ERB, so it cannot be patched")
+		return nil, diag.Errorf(o.Pos, "patch/erb", fix, "builder.cache.options is computed by ERB, so it cannot be patched")
 	case o.Shared:
-		return nil, errorAt(o.Pos, fix, "builder.cache.options is shared with other keys through a YAML anchor, so it cannot be patched in place")
+		return nil, diag.Errorf(o.Pos, "patch/shared", fix, "builder.cache.options is shared with other keys through a YAML anchor, so it cannot be patched in place")
 	}
 	merged := MergeOptions(o.Text, want)
 	if merged == o.Text {
@@ -68,10 +71,42 @@ func (c *Config) PlanCache(req CacheRequest) (*Edit, error) {
 	}
 	start, end, err := o.file.doc.ScalarSpan(o.node)
 	if err != nil {
-		return nil, errorAt(o.Pos, "write builder.cache.options as a single-line string", "cannot patch builder.cache.options: %v", err)
+		return nil, diag.Errorf(o.Pos, "patch/unsupported", "write builder.cache.options as a single-line string", "cannot patch builder.cache.options: %v", err)
 	}
 	return &Edit{File: o.file.Path, Line: o.Pos.Line, Key: "builder.cache.options", Want: merged, Old: o.Text,
 		Edit: yamledit.Edit{Start: start, End: end, Text: yamledit.Render(merged, o.node.Style, inFlow(o.file, o.node))}}, nil
+}
+
+// fillOptions gives a value to an options key set to null (options:, or
+// options: ~), in place: another options line would be a repeated key.
+func (c *Config) fillOptions(want []Option) (*Edit, error) {
+	o := c.Cache.Options
+	fix := "write builder.cache.options by hand as image-manifest=true,oci-mediatypes=true, or set patch-cache: false"
+	if o.Shared {
+		return nil, diag.Errorf(o.Pos, "patch/shared", fix, "builder.cache.options is shared with other keys through a YAML anchor, so it cannot be patched in place")
+	}
+	value := FormatOptions(want)
+	edit := &Edit{File: o.file.Path, Line: o.Pos.Line, Key: "builder.cache.options", Want: value}
+	if o.node.Value != "" { // ~ or null written out
+		start, end, err := o.file.doc.ScalarSpan(o.node)
+		if err != nil {
+			return nil, diag.Errorf(o.Pos, "patch/unsupported", fix, "cannot patch builder.cache.options: %v", err)
+		}
+		edit.Edit = yamledit.Edit{Start: start, End: end, Text: yamledit.Render(value, 0, inFlow(o.file, o.node))}
+		return edit, nil
+	}
+	_, e := c.Cache.view.get("options")
+	at, err := o.file.doc.Offset(e.key.Line, e.key.Column)
+	colon := -1
+	if err == nil {
+		colon = bytes.IndexByte(o.file.tmpl.Masked[at:o.file.doc.LineEnd(e.key.Line)], ':')
+	}
+	if colon < 0 {
+		return nil, diag.Errorf(o.Pos, "patch/unsupported", fix, "cannot find the colon after builder.cache.options")
+	}
+	edit.Line = e.key.Line
+	edit.Edit = yamledit.Edit{Start: at + colon + 1, End: at + colon + 1, Text: " " + yamledit.Render(value, 0, inFlow(o.file, e.key))}
+	return edit, nil
 }
 
 // insertOptions adds an options line to the lowest file that defines the
@@ -80,7 +115,7 @@ func (c *Config) insertOptions(want []Option) (*Edit, error) {
 	l := c.Cache.view[0]
 	fix := "add options: image-manifest=true,oci-mediatypes=true under builder.cache by hand, or set patch-cache: false"
 	if l.alias || l.file.shared[l.node] || l.node.Style&yaml.FlowStyle != 0 {
-		return nil, errorAt(c.Cache.Pos, fix, "builder.cache is a flow mapping or shared through a YAML anchor, which this action does not rewrite")
+		return nil, diag.Errorf(c.Cache.Pos, "patch/unsupported", fix, "builder.cache is a flow mapping or shared through a YAML anchor, which this action does not rewrite")
 	}
 	// After the type: line if it is a one-line scalar, else after the last one-line scalar key.
 	var anchor *yaml.Node
@@ -101,7 +136,7 @@ func (c *Config) insertOptions(want []Option) (*Edit, error) {
 		}
 	}
 	if anchor == nil {
-		return nil, errorAt(l.file.pos(l.node), fix, "builder.cache has no single-line key to add options after")
+		return nil, diag.Errorf(l.file.pos(l.node), "patch/unsupported", fix, "builder.cache has no single-line key to add options after")
 	}
 	value := FormatOptions(want)
 	line := strings.Repeat(" ", keyCol-1) + "options: " + value
@@ -117,11 +152,11 @@ func (c *Config) insertCache(want []Option) (*Edit, error) {
 		if c.builderEntry != nil {
 			p = c.builderEntry.file.pos(c.builderEntry.key)
 		}
-		return nil, errorAt(p, "add a builder: section with arch: (Kamal 2 requires it) and a registry cache", "enable-cache needs a builder mapping, and the config has none")
+		return nil, diag.Errorf(p, "patch/no-builder", "add a builder: section with arch: (Kamal 2 requires it) and a registry cache", "enable-cache needs a builder mapping, and the config has none")
 	}
 	l := c.builder[0]
 	if l.alias || l.file.shared[l.node] || l.node.Style&yaml.FlowStyle != 0 || len(l.node.Content) == 0 || l.key == nil {
-		return nil, errorAt(l.file.pos(l.node), fix, "builder is a flow mapping, empty, or shared through a YAML anchor, which this action does not rewrite")
+		return nil, diag.Errorf(l.file.pos(l.node), "patch/unsupported", fix, "builder is a flow mapping, empty, or shared through a YAML anchor, which this action does not rewrite")
 	}
 	first := l.node.Content[0]
 	indent := first.Column - 1
@@ -144,17 +179,17 @@ func (c *Config) PlanImage(a Accessory, ref string) (*Edit, error) {
 	fix := "set it to " + ref + " by hand, or set rewrite-accessories: false"
 	switch {
 	case !v.Present() || v.Err != nil:
-		return nil, errorAt(v.Pos, fix, "%s cannot be read", key)
+		return nil, diag.Errorf(v.Pos, "patch/unreadable", fix, "%s cannot be read", key)
 	case v.ERB:
-		return nil, errorAt(v.Pos, fix, "%s is computed by ERB, so it cannot be rewritten", key)
+		return nil, diag.Errorf(v.Pos, "patch/erb", fix, "%s is computed by ERB, so it cannot be rewritten", key)
 	case v.Shared:
-		return nil, errorAt(v.Pos, fix, "%s is shared with other keys through a YAML anchor, so it cannot be rewritten in place", key)
+		return nil, diag.Errorf(v.Pos, "patch/shared", fix, "%s is shared with other keys through a YAML anchor, so it cannot be rewritten in place", key)
 	case a.Server.Present():
-		return nil, errorAt(a.Server.Pos, fix, "accessory %s has its own registry.server, which Kamal puts before the image", a.Name)
+		return nil, diag.Errorf(a.Server.Pos, "patch/accessory-server", fix, "accessory %s has its own registry.server, which Kamal puts before the image", a.Name)
 	}
 	start, end, err := v.file.doc.ScalarSpan(v.node)
 	if err != nil {
-		return nil, errorAt(v.Pos, fix, "cannot rewrite %s: %v", key, err)
+		return nil, diag.Errorf(v.Pos, "patch/unsupported", fix, "cannot rewrite %s: %v", key, err)
 	}
 	return &Edit{File: v.file.Path, Line: v.Pos.Line, Key: key, Want: ref, Old: v.Text,
 		Edit: yamledit.Edit{Start: start, End: end, Text: yamledit.Render(ref, v.node.Style, inFlow(v.file, v.node))}}, nil

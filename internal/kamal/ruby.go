@@ -2,19 +2,12 @@ package kamal
 
 import (
 	"bytes"
-	"fmt"
-	"github.com/kamal-ecr/kamal-ecr/internal/diag"
-	"strings"
+	"slices"
 
 	"gopkg.in/yaml.v3"
-)
 
-// readKeys are the top-level keys the action reads: ERB that writes any of
-// them is content the action needs and cannot have without running Ruby.
-var readKeys = map[string]bool{
-	"service": true, "image": true, "registry": true, "builder": true, "accessories": true,
-	"proxy": true, "secrets_path": true, "retain_containers": true, "require_destination": true,
-}
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
+)
 
 // RubySection is a part of the config that an ERB tag writes as YAML lines
 // (a list of hosts, a whole file): Kamal sees it after running Ruby, the
@@ -24,26 +17,41 @@ type RubySection struct {
 	Pos  diag.Pos // the tag
 }
 
+// rubySections is the sixth stage: the key each structure-writing tag
+// belongs to, in every file.
+func rubySections(files []*File) []RubySection {
+	var out []RubySection
+	for _, f := range files {
+		out = append(out, f.rubySections()...)
+	}
+	return out
+}
+
 // rubySections finds the key each structure-writing tag belongs to: the key
 // on the line before when that line opens a nested value (key: and nothing
 // after it), else the key whose block holds the tag by indentation, else the
-// top level.
+// top level. Tags and keys are both in file order, so one pass over each.
 func (f *File) rubySections() []RubySection {
 	var out []RubySection
-	var keys []keyAt
+	var keys *keyIndex
+	var above []int
 	for _, tag := range f.tmpl.Tags {
 		if !tag.Structure {
 			continue
 		}
-		if keys == nil && f.root != nil { // only for files that have such tags
-			keys = keyPaths(f.root, "")
+		if keys == nil { // only for files that have such tags
+			keys = &keyIndex{}
+			if f.root != nil {
+				keys.keys = keyPaths(f.root, "")
+			}
+			above = f.contentAbove()
 		}
-		line, col := position(f.Src, tag.Start)
-		s := RubySection{Pos: diag.Pos{File: f.Path, Line: line, Col: col}}
-		if prev := f.previousContentLine(line); prev > 0 && opensValue(lineAt(f.tmpl.Masked, prev)) {
-			s.Path = lastKeyOn(keys, prev)
+		s := RubySection{Pos: f.offsetPos(tag.Start)}
+		line, col := s.Pos.Line, s.Pos.Col
+		if prev := above[line-1]; prev > 0 && opensValue(f.doc.Line(prev)) {
+			s.Path = keys.lastOn(prev)
 		} else if col > 1 {
-			s.Path = enclosingKey(keys, line, col)
+			s.Path = keys.enclosing(line, col)
 		}
 		out = append(out, s)
 	}
@@ -59,56 +67,76 @@ type keyAt struct {
 // document order (aliases are not followed: they add no lines).
 func keyPaths(n *yaml.Node, prefix string) []keyAt {
 	var out []keyAt
-	switch n.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			p := k.Value
-			if prefix != "" {
-				p = prefix + "." + k.Value
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := k.Value
+				if prefix != "" {
+					p = prefix + "." + k.Value
+				}
+				out = append(out, keyAt{p, k.Line, k.Column})
+				walk(v, p)
 			}
-			out = append(out, keyAt{p, k.Line, k.Column})
-			out = append(out, keyPaths(v, p)...)
-		}
-	case yaml.SequenceNode:
-		for _, c := range n.Content {
-			out = append(out, keyPaths(c, prefix)...)
+		case yaml.SequenceNode:
+			for _, c := range n.Content {
+				walk(c, prefix)
+			}
 		}
 	}
+	walk(n, prefix)
 	return out
 }
 
-func lastKeyOn(keys []keyAt, line int) string {
-	path := ""
-	for _, k := range keys {
-		if k.line == line {
-			path = k.path
-		}
-	}
-	return path
+// keyIndex answers questions about the keys above a line, for lines asked
+// in increasing order.
+type keyIndex struct {
+	keys  []keyAt // in document order
+	next  int     // keys[:next] are above the last line asked
+	stack []keyAt // of those, the ones no later key hides: columns increasing
 }
 
-// enclosingKey is the nearest key above line that is indented less than col.
-func enclosingKey(keys []keyAt, line, col int) string {
-	path := ""
-	for _, k := range keys {
-		if k.line < line && k.col < col {
-			path = k.path
-		}
+// lastOn is the last key on line.
+func (x *keyIndex) lastOn(line int) string {
+	i, _ := slices.BinarySearchFunc(x.keys, line+1, func(k keyAt, l int) int { return k.line - l })
+	if i > 0 && x.keys[i-1].line == line {
+		return x.keys[i-1].path
 	}
-	return path
+	return ""
 }
 
-// previousContentLine is the nearest line above line with YAML on it in the
-// masked text (blanked tags and comments do not count), or 0.
-func (f *File) previousContentLine(line int) int {
-	for l := line - 1; l >= 1; l-- {
-		t := bytes.TrimSpace(lineAt(f.tmpl.Masked, l))
-		if len(t) > 0 && t[0] != '#' {
-			return l
+// enclosing is the nearest key above line that is indented less than col.
+func (x *keyIndex) enclosing(line, col int) string {
+	for ; x.next < len(x.keys) && x.keys[x.next].line < line; x.next++ {
+		k := x.keys[x.next]
+		for len(x.stack) > 0 && x.stack[len(x.stack)-1].col >= k.col {
+			x.stack = x.stack[:len(x.stack)-1] // k is nearer for every column it encloses
+		}
+		x.stack = append(x.stack, k)
+	}
+	i, _ := slices.BinarySearchFunc(x.stack, col, func(k keyAt, c int) int { return k.col - c })
+	if i == 0 {
+		return ""
+	}
+	return x.stack[i-1].path
+}
+
+// contentAbove maps each line (from 1, at index line-1) to the nearest line
+// above it with YAML on it in the masked text (blanked tags and comments do
+// not count), or 0.
+func (f *File) contentAbove() []int {
+	n := bytes.Count(f.tmpl.Masked, []byte("\n")) + 1
+	above := make([]int, n)
+	last := 0
+	for l := 1; l <= n; l++ {
+		above[l-1] = last
+		if t := bytes.TrimSpace(f.doc.Line(l)); len(t) > 0 && t[0] != '#' {
+			last = l
 		}
 	}
-	return 0
+	return above
 }
 
 // opensValue reports whether a line ends with a key and its colon alone
@@ -119,26 +147,6 @@ func opensValue(line []byte) bool {
 	}
 	line = bytes.TrimSpace(line)
 	return bytes.HasSuffix(line, []byte(":")) && !bytes.HasSuffix(line, []byte("::"))
-}
-
-// checkRuby turns the Ruby-written sections into findings: a section the
-// action reads is an error at its tag; one it does not is a notice; one at
-// the top level a warning that the action assumes it writes nothing it reads.
-func (c *Config) checkRuby() {
-	for _, s := range c.Ruby {
-		top, _, _ := strings.Cut(s.Path, ".")
-		switch {
-		case s.Path == "":
-			c.note(&diag.Finding{Pos: s.Pos, Severity: diag.Warning,
-				Msg: "this ERB writes top-level YAML, which only running Ruby would show; the action assumes it writes none of the keys it reads (service, image, registry, builder, accessories, proxy)",
-				Fix: "if it does, write those keys literally in the file"})
-		case readKeys[top]:
-			c.note(errorAt(s.Pos, fmt.Sprintf("set %s literally, or give it with config-file or the inputs", s.Path),
-				"%s is written by Ruby here, which the action does not run, and the action needs it", s.Path))
-		default:
-			c.note(&diag.Finding{Pos: s.Pos, Severity: diag.Notice, Msg: fmt.Sprintf("%s is written by Ruby here; the action does not need it, so it is not read", s.Path)})
-		}
-	}
 }
 
 // topLevelRuby is the first Ruby-written section at the top level, or nil.
@@ -155,8 +163,7 @@ func (c *Config) topLevelRuby() *RubySection {
 func (f *File) wholeFileRuby() error {
 	for _, tag := range f.tmpl.Tags {
 		if tag.Structure {
-			line, col := position(f.Src, tag.Start)
-			return errorAt(diag.Pos{File: f.Path, Line: line, Col: col}, "write the config as YAML, or point config-file at the file it reads",
+			return diag.Errorf(f.offsetPos(tag.Start), "erb/ruby-file", "write the config as YAML, or point config-file at the file it reads",
 				"this config is written by Ruby, which the action does not run")
 		}
 	}

@@ -2,10 +2,10 @@ package kamal
 
 import (
 	"fmt"
-	"github.com/kamal-ecr/kamal-ecr/internal/diag"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 )
 
 // KamalVersion is the Kamal whose validation Validate reproduces.
@@ -15,18 +15,21 @@ const KamalVersion = "2.12.0"
 type Validation struct {
 	// Problems are Kamal's refusals in the order Kamal meets them: Kamal
 	// stops at the first, whose message is Kamal's own. Each is at the file,
-	// line and column of the key or value, with a fix.
+	// line and column of the key or value, with a fix, and has a code
+	// starting with "kamal/".
 	Problems []*diag.Finding
 	// Skipped says where checks were skipped because a value is computed by
 	// Ruby the action does not run; nil when none were.
 	Skipped *diag.Finding
 }
 
+// validator walks the typed config the way Kamal's validators do. Every
+// problem goes through fail.
 type validator struct {
-	ctx      string
+	ctx      string // where the walk is, as Kamal names it: accessories/db/options
 	problems []*diag.Finding
 	skipped  []diag.Pos
-	allowExt bool
+	allowExt bool   // x- keys are free (at the top level only)
 	file     string // where a problem with no place of its own is reported
 }
 
@@ -35,21 +38,44 @@ type validator struct {
 // instead of stopping at the first. Secrets are not looked up.
 func (c *Config) Validate() Validation {
 	v := &validator{file: c.Files[0].Path}
-	root := c.valueTree()
-	topRuby := c.topLevelRuby() != nil
-
+	root := c.tree
 	v.allowExt = true
 	v.against(root, rootExample)
 	v.allowExt = false
 	if root.kind != vMap {
 		return v.result()
 	}
-	roles := v.servers(root)
-	v.registry(root.get("registry"), "registry")
-	accessories := root.get("accessories")
-	if accessories != nil && accessories.kind == vMap {
+	in := &checkInput{c: c, root: root, roles: v.servers(root)}
+	v.sections(in)
+	if r := c.topLevelRuby(); r != nil { // Ruby at the top level may write any key the checks read
+		v.skipped = append(v.skipped, r.Pos)
+		return v.result()
+	}
+	for _, k := range kamalChecks {
+		k.run(v, in, "kamal/"+k.name)
+	}
+	return v.result()
+}
+
+// MissingDestination is Kamal's refusal of a config that requires a
+// destination when none is given, or nil: the first of Kamal's checks, for a
+// run that skips the others.
+func (c *Config) MissingDestination() *diag.Finding {
+	v := &validator{file: c.Files[0].Path}
+	checkRequireDestination(v, &checkInput{c: c, root: c.tree}, "kamal/require-destination")
+	if len(v.problems) == 0 {
+		return nil
+	}
+	return v.problems[0]
+}
+
+// sections validates each section Kamal loads on its own, in Kamal's order.
+func (v *validator) sections(in *checkInput) {
+	root := in.root
+	v.registrySection(in)
+	if accessories := root.get("accessories"); accessories != nil && accessories.kind == vMap {
 		for _, name := range accessories.keys {
-			v.accessory(name, accessories.vals[name], roles)
+			v.accessory(name, accessories.vals[name], in.roles)
 		}
 	}
 	if aliases := root.get("aliases"); aliases != nil && aliases.kind == vMap {
@@ -67,20 +93,9 @@ func (c *Config) Validate() Validation {
 	v.proxy("proxy", root.get("proxy"))
 	v.section("ssh", root.get("ssh"), sshExample)
 	v.section("sshkit", root.get("sshkit"), sshkitExample)
-	if !topRuby { // Ruby at the top level may write any of these keys
-		v.ensure(c, root, roles)
-	} else {
-		v.skipped = append(v.skipped, c.topLevelRuby().Pos)
-	}
-	return v.result()
 }
 
 func (v *validator) result() Validation {
-	for _, p := range v.problems {
-		if p.Pos.File == "" { // a section the config does not have
-			p.Pos = diag.Pos{File: v.file}
-		}
-	}
 	out := Validation{Problems: v.problems}
 	if len(v.skipped) > 0 {
 		var where []string
@@ -91,18 +106,22 @@ func (v *validator) result() Validation {
 		if len(v.skipped) > 3 {
 			more = fmt.Sprintf(" and %d more", len(v.skipped)-3)
 		}
-		out.Skipped = &diag.Finding{Pos: v.skipped[0], Severity: diag.Notice,
+		out.Skipped = &diag.Finding{Pos: v.skipped[0], Severity: diag.Notice, Code: "kamal/skipped",
 			Msg: fmt.Sprintf("Kamal's checks of values computed by Ruby were skipped (%s%s): the action does not run Ruby", strings.Join(where, ", "), more)}
 	}
 	return out
 }
 
-// fail records a problem in the current context, as Kamal words it.
-func (v *validator) fail(pos diag.Pos, fix, msg string) {
+// fail records a problem in the current context, as Kamal words it. A
+// problem in a section the config does not have is at the base file.
+func (v *validator) fail(code string, pos diag.Pos, fix, msg string) {
 	if v.ctx != "" {
 		msg = v.ctx + ": " + msg
 	}
-	v.problems = append(v.problems, &diag.Finding{Pos: pos, Severity: diag.Error, Msg: msg, Fix: fix})
+	if pos.File == "" {
+		pos = diag.Pos{File: v.file}
+	}
+	v.problems = append(v.problems, diag.Errorf(pos, code, fix, "%s", msg))
 }
 
 func (v *validator) with(ctx string, fn func()) {
@@ -131,6 +150,8 @@ const (
 
 var typeNames = map[vtype]string{tString: "a string", tInt: "an integer", tBool: "a boolean", tHash: "a hash", tArray: "an array", tNil: "a nilclass", tSymbol: "a symbol"}
 
+// ok reports whether n is one of the types; a value Ruby computes passes,
+// and is noted as skipped.
 func (v *validator) ok(n *vnode, types ...vtype) bool {
 	if n.kind == vRuby {
 		if !n.later {
@@ -138,33 +159,23 @@ func (v *validator) ok(n *vnode, types ...vtype) bool {
 		}
 		return true
 	}
-	for _, t := range types {
-		switch t {
-		case tString, tSymbol:
-			if n.kind == vStr || n.kind == vInt || n.kind == vFloat || n.kind == vBool {
-				return true
-			}
-		case tInt:
-			if n.kind == vInt {
-				return true
-			}
-		case tBool:
-			if n.kind == vBool {
-				return true
-			}
-		case tHash:
-			if n.kind == vMap {
-				return true
-			}
-		case tArray:
-			if n.kind == vSeq {
-				return true
-			}
-		case tNil:
-			if n.kind == vNull {
-				return true
-			}
-		}
+	return slices.ContainsFunc(types, func(t vtype) bool { return isType(n, t) })
+}
+
+func isType(n *vnode, t vtype) bool {
+	switch t {
+	case tString, tSymbol:
+		return n.kind == vStr || n.kind == vInt || n.kind == vFloat || n.kind == vBool
+	case tInt:
+		return n.kind == vInt
+	case tBool:
+		return n.kind == vBool
+	case tHash:
+		return n.kind == vMap
+	case tArray:
+		return n.kind == vSeq
+	case tNil:
+		return n.kind == vNull
 	}
 	return false
 }
@@ -186,225 +197,6 @@ func (v *validator) typeCheck(n *vnode, types ...vtype) bool {
 	if n.unset != "" {
 		fix = fmt.Sprintf("the ERB here renders nothing because %s is not set at this step: set %s in the workflow's env, or write the value literally", n.unset, n.unset)
 	}
-	v.fail(n.pos, fix, "should be "+want)
+	v.fail("kamal/type", n.pos, fix, "should be "+want)
 	return false
-}
-
-func exType(e *example) vtype {
-	switch e.kind {
-	case exInt:
-		return tInt
-	case exBool:
-		return tBool
-	case exMap, exSection:
-		return tHash
-	case exSeq:
-		return tArray
-	}
-	return tString
-}
-
-// against is validate_against_example!.
-func (v *validator) against(n *vnode, e *example) {
-	if !v.typeCheck(n, exType(e)) || e.kind != exMap || n.kind != vMap {
-		return
-	}
-	var unknown []string
-	var first diag.Pos
-	for _, k := range n.keys {
-		if _, ok := e.fields[k]; !ok && !(v.allowExt && extension(k)) {
-			if len(unknown) == 0 {
-				first = n.vals[k].keyPos
-			}
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		v.fail(first, unknownKeysFix(v.ctx, unknown), unknownKeys(unknown))
-	}
-	for _, k := range n.keys {
-		ev, known := e.fields[k]
-		if extension(k) || !known {
-			continue
-		}
-		val := n.vals[k]
-		v.with(k, func() { v.value(k, val, ev) })
-	}
-}
-
-func extension(key string) bool { return strings.HasPrefix(key, "x-") }
-
-func unknownKeys(keys []string) string {
-	if len(keys) == 1 {
-		return "unknown key: " + keys[0]
-	}
-	return "unknown keys: " + strings.Join(keys, ", ")
-}
-
-// value checks one key's value against its example, with Kamal's special
-// cases by key name.
-func (v *validator) value(key string, n *vnode, e *example) {
-	switch {
-	case e.kind == exSection:
-		if key == "proxy" && v.ok(n, tBool) {
-			return
-		}
-		if key == "servers" && v.ctx == "servers" {
-			v.typeCheck(n, tArray, tHash)
-			return
-		}
-		v.typeCheck(n, tHash)
-	case key == "ssl":
-		v.typeCheck(n, tBool, tHash)
-	case key == "hooks_output":
-		if n.kind == vMap {
-			for _, hook := range n.keys {
-				v.with(hook, func() { v.typeCheck(n.vals[hook], tString, tSymbol) })
-			}
-			return
-		}
-		v.typeCheck(n, tString, tSymbol)
-	case key == "hosts":
-		v.hosts(n)
-	case e.kind == exSeq:
-		switch key {
-		case "arch":
-			if n.kind == vSeq {
-				before := len(v.problems)
-				v.arrayOf(n, tString)
-				if len(v.problems) > before { // Kamal reports the pair of types for any item
-					v.problems = v.problems[:before]
-					v.fail(n.pos, "write it as a string such as amd64, or a list of them", "should be an array or a string")
-				}
-				return
-			}
-			if !v.ok(n, tString) {
-				v.fail(n.pos, "write it as a string such as amd64, or a list of them", "should be an array or a string")
-			}
-		case "config":
-			if n.kind == vSeq {
-				v.arrayOf(n, tString)
-			} else if n.kind != vBool && n.kind != vStr && n.kind != vRuby { // strictly a string here
-				v.fail(n.pos, "write it as true, a path, or a list of paths", "should be a boolean or a string or an array")
-			}
-		case "files", "directories":
-			v.paths(n)
-		default:
-			v.arrayOf(n, exType(e.elem))
-		}
-	case e.kind == exMap:
-		switch key {
-		case "options", "args":
-			v.typeCheck(n, tHash)
-		case "labels":
-			v.hashOf(n, exType(e.fields[e.keys[0]]))
-		default:
-			v.against(n, e)
-		}
-	default:
-		v.typeCheck(n, exType(e))
-	}
-}
-
-func (v *validator) arrayOf(n *vnode, t vtype) {
-	if !v.typeCheck(n, tArray) || n.kind != vSeq {
-		return
-	}
-	for i, item := range n.items {
-		v.with(fmt.Sprint(i), func() { v.typeCheck(item, t) })
-	}
-}
-
-func (v *validator) hashOf(n *vnode, t vtype) {
-	if !v.typeCheck(n, tHash) || n.kind != vMap {
-		return
-	}
-	for _, k := range n.keys {
-		v.with(k, func() { v.typeCheck(n.vals[k], t) })
-	}
-}
-
-// hosts is validate_servers!: a list of hosts, each a string or a
-// one-entry mapping of a host to its tag or tags.
-func (v *validator) hosts(n *vnode) {
-	if !v.typeCheck(n, tArray) || n.kind != vSeq {
-		return
-	}
-	for i, h := range n.items {
-		v.with(fmt.Sprint(i), func() {
-			if !v.typeCheck(h, tString, tHash) || h.kind != vMap {
-				return
-			}
-			if len(h.keys) != 1 {
-				v.fail(h.pos, "give each host its own list item", "multiple hosts found")
-				return
-			}
-			host := h.keys[0]
-			tags := h.vals[host]
-			v.with(host, func() {
-				if v.typeCheck(tags, tString, tArray) && tags.kind == vSeq {
-					v.arrayOf(tags, tString)
-				}
-			})
-		})
-	}
-}
-
-func (v *validator) paths(n *vnode) {
-	if !v.typeCheck(n, tArray) || n.kind != vSeq {
-		return
-	}
-	for i, p := range n.items {
-		v.with(fmt.Sprint(i), func() {
-			if !v.typeCheck(p, tString, tHash) || p.kind != vMap {
-				return
-			}
-			for _, k := range []string{"local", "remote", "mode", "owner", "options"} {
-				if p.has(k) {
-					v.with(k, func() { v.typeCheck(p.vals[k], tString) })
-				}
-			}
-		})
-	}
-}
-
-// section validates a section that defaults to an empty mapping.
-func (v *validator) section(ctx string, n *vnode, e *example) {
-	if n == nil || n.kind == vNull {
-		return
-	}
-	v.with(ctx, func() { v.against(n, e) })
-}
-
-var (
-	reservedLabels = []string{"destination", "role", "service"}
-	restartPolicy  = regexp.MustCompile(`^(?:no|always|unless-stopped|on-failure(?::\d+)?)$`)
-)
-
-func (v *validator) labelsAndRestart(n *vnode) {
-	if labels := n.get("labels"); labels.present() && labels.kind == vMap {
-		v.with("labels", func() {
-			for _, k := range labels.keys {
-				if slices.Contains(reservedLabels, k) {
-					v.with(k, func() {
-						v.fail(labels.vals[k].keyPos, "rename the label: Kamal sets destination, role and service itself", "invalid label. destination, role, and service are reserved labels")
-					})
-				}
-			}
-		})
-	}
-	opts := n.get("options")
-	if opts == nil || opts.kind != vMap || !opts.has("restart") {
-		return
-	}
-	r := opts.vals["restart"]
-	v.with("options/restart", func() {
-		switch {
-		case r.kind == vRuby:
-		case r.kind != vStr:
-			v.fail(r.pos, `write it in quotes, such as "no"`, `should be a string. Use "no" to disable restarts`)
-		case !restartPolicy.MatchString(r.text):
-			v.fail(r.pos, "use one of those", "should be no, always, unless-stopped, on-failure, or on-failure:N")
-		}
-	})
 }

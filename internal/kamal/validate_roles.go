@@ -1,7 +1,6 @@
 package kamal
 
 import (
-	"fmt"
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"slices"
 	"sort"
@@ -130,7 +129,7 @@ func (v *validator) accessory(name string, n *vnode, roles []role) {
 			}
 		}
 		if count != 1 && len(v.problems) == before {
-			v.fail(n.keyPos, "give the accessory exactly one of them", "specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`")
+			v.fail("kamal/accessory-hosts", n.keyPos, "give the accessory exactly one of them", "specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`")
 		}
 		v.labelsAndRestart(n)
 	})
@@ -149,12 +148,12 @@ func (v *validator) accessory(name string, n *vnode, roles []role) {
 			}
 		}
 		if len(missing) > 0 {
-			v.problems = append(v.problems, &diag.Finding{Pos: rs.pos, Severity: diag.Error,
-				Msg: fmt.Sprintf("%s: unknown roles %s", ctx, strings.Join(missing, ", ")), Fix: rolesFix(names)})
+			v.with(ctx, func() {
+				v.fail("kamal/accessory-roles", rs.pos, rolesFix(names), "unknown roles "+strings.Join(missing, ", "))
+			})
 		}
 	} else if r := n.get("role"); r != nil && r.kind != vRuby && r.kind != vNull && !slices.Contains(names, r.text) {
-		v.problems = append(v.problems, &diag.Finding{Pos: r.pos, Severity: diag.Error,
-			Msg: fmt.Sprintf("%s: unknown role %s", ctx, r.shown()), Fix: rolesFix(names)})
+		v.with(ctx, func() { v.fail("kamal/accessory-roles", r.pos, rolesFix(names), "unknown role "+r.shown()) })
 	}
 	v.env(ctx+"/env", n.get("env"))
 	if p := n.get("proxy"); p.present() {

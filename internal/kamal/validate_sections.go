@@ -4,17 +4,35 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 )
 
 var localRegistry = regexp.MustCompile(`^localhost[:$]`)
+
+// registrySection is the root registry. A config without one gets one
+// problem, Kamal's own first message, with the section to add.
+func (v *validator) registrySection(in *checkInput) {
+	n := in.root.get("registry")
+	if n != nil {
+		v.registry(n, "registry")
+		return
+	}
+	at := diag.Pos{}
+	if image := in.root.get("image"); image != nil {
+		at = image.keyPos
+	}
+	v.with("registry/username", func() {
+		v.fail("kamal/missing-key", at,
+			"add the registry Kamal pushes to: registry: {server: <account>.dkr.ecr.<region>.amazonaws.com, username: AWS, password: [KAMAL_REGISTRY_PASSWORD]}, and the line KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD to .kamal/secrets",
+			"is required")
+	})
+}
 
 // registry is Kamal's Registry validator: server as in the example,
 // username and password required (a string, or one secret name in a list)
 // unless the server is on localhost.
 func (v *validator) registry(n *vnode, ctx string) {
-	if n == nil {
-		n = &vnode{kind: vMap, vals: map[string]*vnode{}}
-	}
 	v.with(ctx, func() {
 		if n.kind == vRuby || !v.typeCheck(n, tHash) {
 			return
@@ -42,10 +60,10 @@ func (v *validator) registry(n *vnode, ctx string) {
 					if val != nil {
 						pos = val.keyPos
 					}
-					v.fail(pos, registryFix(k), "is required")
+					v.fail("kamal/missing-key", pos, registryFix(k), "is required")
 				case val.kind == vStr || val.kind == vSeq && len(val.items) == 1 && val.items[0].kind == vStr:
 				default:
-					v.fail(val.pos, registryFix(k), "should be a string or an array with one string (for secret lookup)")
+					v.fail("kamal/type", val.pos, registryFix(k), "should be a string or an array with one string (for secret lookup)")
 				}
 			})
 		}
@@ -66,9 +84,9 @@ func (v *validator) alias(name string, n *vnode) {
 		v.typeCheck(n, tString)
 		switch {
 		case !aliasName.MatchString(name):
-			v.fail(n.keyPos, "rename it", fmt.Sprintf("Invalid alias name: '%s'. Must only contain lowercase letters, alphanumeric, hyphens and underscores.", name))
+			v.fail("kamal/alias", n.keyPos, "rename it", fmt.Sprintf("Invalid alias name: '%s'. Must only contain lowercase letters, alphanumeric, hyphens and underscores.", name))
 		case builtinCommands[name]:
-			v.fail(n.keyPos, "rename it", fmt.Sprintf("Alias '%s' conflicts with a built-in command.", name))
+			v.fail("kamal/alias", n.keyPos, "rename it", fmt.Sprintf("Alias '%s' conflicts with a built-in command.", name))
 		}
 	})
 }
@@ -85,7 +103,7 @@ func (v *validator) builder(n *vnode) {
 		}
 		if cache := n.get("cache"); cache != nil && cache.kind == vMap {
 			if t := cache.get("type"); t.present() && t.kind != vRuby && t.text != "gha" && t.text != "registry" {
-				v.fail(t.pos, "use type: registry (or gha)", "Invalid cache type: "+t.shown())
+				v.fail("kamal/cache-type", t.pos, "use type: registry (or gha)", "Invalid cache type: "+t.shown())
 			}
 		}
 		arch := n.get("arch")
@@ -99,13 +117,13 @@ func (v *validator) builder(n *vnode) {
 			if pos.File == "" && len(v.problems) == before {
 				pos = n.pos
 			}
-			v.fail(pos, "add arch: amd64 (or arm64, or both as a list) under builder", "Builder arch not set")
+			v.fail("kamal/builder-arch", pos, "add arch: amd64 (or arm64, or both as a list) under builder", "Builder arch not set")
 		}
 		if n.has("pack") && arch != nil && arch.kind == vSeq && len(arch.items) > 1 {
-			v.fail(arch.pos, "build one arch with buildpacks", "buildpacks only support building for one arch")
+			v.fail("kamal/builder-arch", arch.pos, "build one arch with buildpacks", "buildpacks only support building for one arch")
 		}
 		if l := n.get("local"); l != nil && l.kind == vBool && l.text == "false" && !n.get("remote").present() {
-			v.fail(l.pos, "set remote: to a builder, or remove local: false", "Cannot disable local builds, no remote is set")
+			v.fail("kamal/builder-local", l.pos, "set remote: to a builder, or remove local: false", "Cannot disable local builds, no remote is set")
 		}
 	})
 }
@@ -135,7 +153,7 @@ func (v *validator) envBody(n *vnode, root bool) {
 		}
 	}
 	if len(unknown) > 0 {
-		v.fail(n.vals[unknown[0]].keyPos, "put plain variables under clear:", unknownKeys(unknown))
+		v.fail("kamal/unknown-key", n.vals[unknown[0]].keyPos, "put plain variables under clear:", unknownKeys(unknown))
 	}
 	if c := n.get("clear"); c != nil {
 		v.with("clear", func() { v.hashOf(c, tString) })
@@ -147,7 +165,7 @@ func (v *validator) envBody(n *vnode, root bool) {
 	switch {
 	case t == nil:
 	case !root:
-		v.fail(t.keyPos, "move tags to the root env", "tags are only allowed in the root env")
+		v.fail("kamal/env-tags", t.keyPos, "move tags to the root env", "tags are only allowed in the root env")
 	default:
 		v.with("tags", func() {
 			if !v.typeCheck(t, tHash) || t.kind != vMap {
@@ -179,24 +197,24 @@ func (v *validator) proxy(ctx string, n *vnode) {
 		ssl := n.get("ssl")
 		sslOn := ssl != nil && (ssl.kind == vMap || ssl.kind == vBool && ssl.text == "true")
 		if !n.get("host").present() && !n.get("hosts").present() && sslOn {
-			v.fail(ssl.keyPos, "set host: to the domain the certificate is for", "Must set a host to enable automatic SSL")
+			v.fail("kamal/proxy-ssl", ssl.keyPos, "set host: to the domain the certificate is for", "Must set a host to enable automatic SSL")
 		}
 		if n.has("host") && n.has("hosts") {
-			v.fail(n.vals["hosts"].keyPos, "keep one of them", "Specify one of 'host' or 'hosts', not both")
+			v.fail("kamal/proxy-hosts", n.vals["hosts"].keyPos, "keep one of them", "Specify one of 'host' or 'hosts', not both")
 		}
 		if ssl != nil && ssl.kind == vMap {
 			cert, key := ssl.get("certificate_pem").present(), ssl.get("private_key_pem").present()
 			if cert && !key {
-				v.fail(ssl.pos, "add private_key_pem", "Missing private_key_pem setting (required when certificate_pem is present)")
+				v.fail("kamal/proxy-ssl", ssl.pos, "add private_key_pem", "Missing private_key_pem setting (required when certificate_pem is present)")
 			}
 			if key && !cert {
-				v.fail(ssl.pos, "add certificate_pem", "Missing certificate_pem setting (required when private_key_pem is present)")
+				v.fail("kamal/proxy-ssl", ssl.pos, "add certificate_pem", "Missing certificate_pem setting (required when private_key_pem is present)")
 			}
 		}
 		if run := n.get("run"); run != nil && run.kind == vMap {
 			if p := run.get("publish"); p != nil && p.kind == vBool && p.text == "false" &&
 				(run.get("bind_ips").present() || run.get("http_port").present() || run.get("https_port").present()) {
-				v.fail(p.pos, "remove them, or publish the ports", "Cannot set http_port, https_port or bind_ips when publish is false")
+				v.fail("kamal/proxy-run", p.pos, "remove them, or publish the ports", "Cannot set http_port, https_port or bind_ips when publish is false")
 			}
 		}
 	})

@@ -109,3 +109,32 @@ func TestValidateTraefikHooks(t *testing.T) {
 		t.Errorf("problems %v", v.Problems)
 	}
 }
+
+// Fixes that work when followed: where each moved key goes, with YAML to
+// paste; the known key a misspelt one is one edit from; one problem, with
+// the section to add, for a config without a registry.
+func TestValidateFixes(t *testing.T) {
+	t.Parallel()
+	base := "service: s\nimage: a/b\nservers:\n  - 1.2.3.4\nregistry:\n  server: r\n  username: u\n  password: [P]\nbuilder:\n  arch: amd64\n"
+	for _, tt := range []struct{ name, src, want string }{
+		{"healthcheck", base + "healthcheck:\n  path: /up\n  port: 3000\n  max_attempts: 7\n",
+			"config/deploy.yml:11:1: unknown key: healthcheck; Kamal 2 moved healthcheck: under proxy (path → proxy.healthcheck.path, port → proxy.app_port, interval → proxy.healthcheck.interval; the others have no place in Kamal 2); write proxy: {app_port: 3000, healthcheck: {path: /up}}"},
+		{"one edit away", base + "accessories:\n  db:\n    image: x\n    hst: 1.2.3.4\n",
+			"config/deploy.yml:14:5: accessories/db: unknown key: hst; did you mean `host`?"},
+		{"swapped letters", base + "proxy:\n  hsot: a.example\n", "config/deploy.yml:12:3: proxy: unknown key: hsot; did you mean `host`?"},
+		{"far from any key", base + "proxy:\n  colour: red\n", "config/deploy.yml:12:3: proxy: unknown key: colour; remove it or fix its spelling"},
+		{"no registry", strings.Replace(base, "registry:\n  server: r\n  username: u\n  password: [P]\n", "", 1),
+			"config/deploy.yml:2:1: registry/username: is required; add the registry Kamal pushes to: registry: {server: <account>.dkr.ecr.<region>.amazonaws.com, username: AWS, password: [KAMAL_REGISTRY_PASSWORD]}"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := load(t, map[string]string{"config/deploy.yml": tt.src}, nil, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := c.Validate().Problems
+			if len(p) != 1 || !strings.HasPrefix(p[0].Error(), tt.want) {
+				t.Errorf("problems %v\nwant one: %s", p, tt.want)
+			}
+		})
+	}
+}

@@ -3,13 +3,15 @@ package kamal
 import (
 	"bytes"
 	"fmt"
-	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
+	"github.com/kamal-ecr/kamal-ecr/internal/yamledit"
 )
 
 // yaml.v3 reports a syntax error at the line of its context (often the line
@@ -23,6 +25,7 @@ var (
 )
 
 func syntaxError(path string, src []byte, err error) *diag.Finding {
+	doc := yamledit.NewDoc(src)
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	hint := 0
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
@@ -32,32 +35,40 @@ func syntaxError(path string, src []byte, err error) *diag.Finding {
 	p := diag.Pos{File: path}
 	switch {
 	case strings.Contains(msg, "control characters are not allowed"), strings.Contains(msg, "UTF-8"):
-		p.Line, p.Col = badCharacter(src)
-		return errorAt(p, "remove it, or save the file as UTF-8 text", "invalid YAML: this character is not allowed in a YAML file")
+		p.Line, p.Col = badCharacter(src, doc)
+		return diag.Errorf(p, "yaml/bad-character", "remove it, or save the file as UTF-8 text", "invalid YAML: this character is not allowed in a YAML file")
 	case unknownAnchor.MatchString(err.Error()):
 		name := unknownAnchor.FindStringSubmatch(err.Error())[1]
-		p.Line, p.Col = find(src, []byte("*"+name))
-		return errorAt(p, fmt.Sprintf("define &%s before this line, or fix the name", name), "invalid YAML: the alias *%s names no anchor defined above it", name)
+		if i := bytes.Index(src, []byte("*"+name)); i >= 0 {
+			p.Line, p.Col = doc.Position(i)
+		}
+		return diag.Errorf(p, "yaml/unknown-anchor", fmt.Sprintf("define &%s before this line, or fix the name", name), "invalid YAML: the alias *%s names no anchor defined above it", name)
 	}
-	p.Line = failingLine(src, msg, hint)
+	p.Line = failingLine(src, doc, msg, hint)
 	if open, ok := flowOpeners[msg]; ok {
-		p.Line = openerLine(src, p.Line, open)
+		p.Line = openerLine(doc, p.Line, open)
 	}
-	line := lineAt(src, p.Line)
+	line := doc.Line(p.Line)
+	if strings.Contains(msg, "found unexpected end of stream") && unclosedQuote(line) < 0 {
+		if at := openQuoteAtEnd(src); at >= 0 { // yaml.v3 counts lines off after blank lines in a quoted value
+			p.Line, _ = doc.Position(at)
+			line = doc.Line(p.Line)
+		}
+	}
 	col, what, fix := describe(msg, line)
 	p.Col = col
-	return errorAt(p, fix, "invalid YAML: %s", what)
+	return diag.Errorf(p, "yaml/syntax", fix, "invalid YAML: %s", what)
 }
 
 // failingLine is the first line whose prefix of the file fails with msg:
 // yaml.v3's line is the problem's or its context's, 0- or 1-based, so the
 // candidates are few and each costs one parse of a prefix.
-func failingLine(src []byte, msg string, hint int) int {
+func failingLine(src []byte, doc *yamledit.Doc, msg string, hint int) int {
 	for _, l := range []int{hint, hint + 1, hint + 2} {
 		if l < 1 || l > lineCount(src) {
 			continue
 		}
-		if failsWith(prefixLines(src, l), msg) && !failsWith(prefixLines(src, l-1), msg) {
+		if failsWith(src[:doc.LineEnd(l)], msg) && !failsWith(src[:doc.LineEnd(l-1)], msg) {
 			return l
 		}
 	}
@@ -79,10 +90,10 @@ var flowOpeners = map[string]byte{
 
 // openerLine walks back from the line where an unclosed flow collection was
 // noticed to the line that opens it.
-func openerLine(src []byte, from int, open byte) int {
+func openerLine(doc *yamledit.Doc, from int, open byte) int {
 	close := map[byte]byte{'{': '}', '[': ']'}[open]
 	for l := from; l >= 1 && l > from-1000; l-- {
-		if _, left := unclosed(lineAt(src, l), open, close); left {
+		if _, left := unclosed(doc.Line(l), open, close); left {
 			return l
 		}
 	}
@@ -213,32 +224,56 @@ func lastKeyColon(line []byte) int {
 
 // badCharacter is the line and column of the first byte YAML refuses: a
 // control character or invalid UTF-8.
-func badCharacter(src []byte) (line, col int) {
+func badCharacter(src []byte, doc *yamledit.Doc) (line, col int) {
 	for i := 0; i < len(src); {
 		r, size := utf8.DecodeRune(src[i:])
 		bad := r == utf8.RuneError && size <= 1 ||
 			r < 0x20 && r != '\t' && r != '\n' && r != '\r' ||
 			r >= 0x7f && r <= 0x9f && r != 0x85 || r == 0xfffe || r == 0xffff
 		if bad {
-			return position(src, i)
+			return doc.Position(i)
 		}
 		i += size
 	}
 	return 0, 0
 }
 
-func find(src, what []byte) (line, col int) {
-	if i := bytes.Index(src, what); i >= 0 {
-		return position(src, i)
+// openQuoteAtEnd is the offset of the quote that opens a value and is still
+// open at the end of src, or -1: a quote opens a value where a value starts
+// (after ": ", "- ", a flow bracket or comma, or at a line's start) outside
+// comments and other quoted text.
+func openQuoteAtEnd(src []byte) int {
+	open := -1
+	start := true // a value may start here
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case open >= 0:
+			switch {
+			case c == '\\' && src[open] == '"':
+				i++
+			case c == src[open] && src[open] == '\'' && i+1 < len(src) && src[i+1] == '\'':
+				i++
+			case c == src[open]:
+				open, start = -1, false
+			}
+		case c == '#' && (i == 0 || src[i-1] == ' ' || src[i-1] == '\t' || src[i-1] == '\n'):
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			start = true
+		case c == '\n' || c == '[' || c == '{' || c == ',':
+			start = true
+		case c == ':' || c == '-' || c == '?':
+			start = i+1 < len(src) && (src[i+1] == ' ' || src[i+1] == '\t' || src[i+1] == '\n')
+		case c == ' ' || c == '\t' || c == '\r':
+		case (c == '"' || c == '\'') && start:
+			open = i
+		default:
+			start = false
+		}
 	}
-	return 0, 0
-}
-
-// position turns a byte offset into a 1-based line and a column in runes,
-// as yaml.v3 counts them.
-func position(src []byte, off int) (line, col int) {
-	start := bytes.LastIndexByte(src[:off], '\n') + 1
-	return bytes.Count(src[:start], []byte("\n")) + 1, utf8.RuneCount(src[start:off]) + 1
+	return open
 }
 
 // column is the 1-based rune column of a byte offset in a line, 0 for none.
@@ -255,29 +290,4 @@ func lineCount(src []byte) int {
 		n++
 	}
 	return n
-}
-
-// prefixLines is the first n lines of src.
-func prefixLines(src []byte, n int) []byte {
-	end := 0
-	for range n {
-		i := bytes.IndexByte(src[end:], '\n')
-		if i < 0 {
-			return src
-		}
-		end += i + 1
-	}
-	return src[:end]
-}
-
-// lineAt is line n of src without its line break, nil past the end.
-func lineAt(src []byte, n int) []byte {
-	if n < 1 {
-		return nil
-	}
-	rest := src[len(prefixLines(src, n-1)):]
-	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-		rest = rest[:i]
-	}
-	return bytes.TrimSuffix(rest, []byte("\r"))
 }

@@ -60,8 +60,24 @@ func (d *Doc) LineEnd(line int) int {
 	return len(d.src)
 }
 
-// Lines is the number of lines.
-func (d *Doc) Lines() int { return len(d.starts) }
+// Line is line n (from 1) without its line break, nil past the end.
+func (d *Doc) Line(n int) []byte {
+	if n < 1 || n > len(d.starts) {
+		return nil
+	}
+	end := len(d.src)
+	if n < len(d.starts) {
+		end = d.starts[n] - 1
+	}
+	return bytes.TrimSuffix(d.src[d.starts[n-1]:end], []byte("\r"))
+}
+
+// Position is the 1-based line and rune column of a byte offset, as yaml.v3
+// counts them.
+func (d *Doc) Position(off int) (line, col int) {
+	line, _ = slices.BinarySearch(d.starts, off+1)
+	return line, utf8.RuneCount(d.src[d.starts[line-1]:off]) + 1
+}
 
 // EOL is the file's line break: CRLF when its first line ends with one.
 func (d *Doc) EOL() string {

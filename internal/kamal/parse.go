@@ -2,10 +2,10 @@ package kamal
 
 import (
 	"fmt"
-	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"github.com/kamal-ecr/kamal-ecr/internal/erb"
 	"github.com/kamal-ecr/kamal-ecr/internal/yamledit"
 )
@@ -22,16 +22,25 @@ type File struct {
 	shared map[*yaml.Node]bool // nodes inside something an alias points at
 }
 
-func parseFile(path string, src []byte, getenv func(string) string) (*File, error) {
-	tmpl, err := erb.Mask(src, getenv)
-	if err != nil {
-		return nil, errorAt(diag.Pos{File: path}, "close the tag", "%v", err)
+// parse is the third stage: each masked file parsed as YAML, whole, as
+// Kamal's parser reads every byte.
+func parse(ms []masked) ([]*File, error) {
+	files := make([]*File, len(ms))
+	for i, m := range ms {
+		f, err := parseFile(m)
+		if err != nil {
+			return nil, err
+		}
+		files[i] = f
 	}
-	f := &File{Path: path, Src: src, tmpl: tmpl, doc: yamledit.NewDoc(tmpl.Masked)}
+	return files, nil
+}
+
+func parseFile(m masked) (*File, error) {
+	f := &File{Path: m.path, Src: m.src, tmpl: m.tmpl, doc: yamledit.NewDoc(m.tmpl.Masked)}
 	doc := &yaml.Node{}
-	// The whole file, always: Kamal's parser reads every byte, so must we.
-	if err := yaml.Unmarshal(tmpl.Masked, doc); err != nil {
-		return nil, syntaxError(path, tmpl.Masked, err)
+	if err := yaml.Unmarshal(m.tmpl.Masked, doc); err != nil {
+		return nil, syntaxError(m.path, m.tmpl.Masked, err)
 	}
 	if len(doc.Content) == 0 {
 		return f, f.wholeFileRuby()
@@ -41,7 +50,8 @@ func parseFile(path string, src []byte, getenv func(string) string) (*File, erro
 		return f, f.wholeFileRuby()
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, errorAt(diag.Pos{File: path, Line: root.Line}, "", "a Kamal config must be a mapping of keys, found %s", kind(root))
+		return nil, diag.Errorf(diag.Pos{File: m.path, Line: root.Line}, "yaml/not-a-mapping", "write the config as keys and values, such as service: app",
+			"a Kamal config must be a mapping of keys, found %s", f.kind(root))
 	}
 	f.root = root
 	f.shared = sharedNodes(doc)
@@ -77,6 +87,20 @@ func sharedNodes(doc *yaml.Node) map[*yaml.Node]bool {
 
 func (f *File) pos(n *yaml.Node) diag.Pos {
 	return diag.Pos{File: f.Path, Line: n.Line, Col: n.Column}
+}
+
+// offsetPos is the position of a byte offset in the file.
+func (f *File) offsetPos(off int) diag.Pos {
+	line, col := f.doc.Position(off)
+	return diag.Pos{File: f.Path, Line: line, Col: col}
+}
+
+// kind says what a node is, quoting a scalar as written.
+func (f *File) kind(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		return fmt.Sprintf("the scalar %q", f.tmpl.Source(n.Value))
+	}
+	return kind(n)
 }
 
 func kind(n *yaml.Node) string {

@@ -81,17 +81,25 @@ type treeBuilder struct {
 	f      *File
 	getenv func(string) string
 	seen   map[*yaml.Node]*vnode
+	budget *int // values merge keys (<<) may still copy
 }
 
-// valueTree is the merged config Kamal validates, with the Ruby-written
-// sections marked so that no check looks inside them.
-func (c *Config) valueTree() *vnode {
+// typed is the seventh stage: the merged config as Kamal's YAML loader
+// (Psych, YAML 1.1) types it, the one reader of values for Validate and for
+// the action's questions, with the Ruby-written sections marked so that no
+// check looks inside them.
+func (c *Config) typed() (*vnode, error) {
 	var root *vnode
+	budget := 2 * MaxNodes
 	for _, f := range c.Files {
 		var n *vnode
 		if f.root != nil {
-			b := &treeBuilder{f: f, getenv: c.getenv, seen: map[*yaml.Node]*vnode{}}
+			b := &treeBuilder{f: f, getenv: c.getenv, seen: map[*yaml.Node]*vnode{}, budget: &budget}
 			n = b.node(f.root)
+			if budget < 0 {
+				return nil, diag.Errorf(diag.Pos{File: f.Path, Line: 1}, "config/too-many-nodes", "merge fewer mappings with <<, or list the keys where they are used",
+					"the merge keys (<<) here copy more than %d values, more than the action reads", 2*MaxNodes)
+			}
 		} else {
 			n = &vnode{kind: vMap, vals: map[string]*vnode{}, pos: diag.Pos{File: f.Path}}
 		}
@@ -110,7 +118,7 @@ func (c *Config) valueTree() *vnode {
 	if s := root.get("registry").get("server"); s != nil && c.Server.Unset != "" {
 		s.kind, s.later = vRuby, true
 	}
-	return root
+	return root, nil
 }
 
 func markRuby(n *vnode, path []string, pos diag.Pos) {
@@ -187,6 +195,9 @@ func (b *treeBuilder) mapping(v *vnode, n *yaml.Node) {
 				if sv == v || sv.kind != vMap {
 					continue // a mapping that merges itself adds nothing
 				}
+				if *b.budget -= len(sv.keys); *b.budget < 0 {
+					return
+				}
 				for _, key := range sv.keys {
 					if _, ok := v.vals[key]; !ok {
 						v.keys = append(v.keys, key)
@@ -258,6 +269,11 @@ func (b *treeBuilder) scalar(v *vnode, n *yaml.Node) {
 }
 
 func plainKind(s string) vkind {
+	if s != "" && !strings.ContainsRune("0123456789+-.~", rune(s[0])) {
+		if c := s[0] | 0x20; c < 'a' || c > 'z' || len(s) > len("false") {
+			return vStr // the fast way for most values: no null, boolean, number or date
+		}
+	}
 	switch {
 	case yamlNull.MatchString(s):
 		return vNull

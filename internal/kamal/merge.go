@@ -1,6 +1,10 @@
 package kamal
 
-import "gopkg.in/yaml.v3"
+import (
+	"slices"
+
+	"gopkg.in/yaml.v3"
+)
 
 // A view is one mapping as Kamal sees it after deep-merging the destination
 // file over the base file: the same mapping from each file that contributes,
@@ -21,6 +25,9 @@ type entry struct {
 	key, val *yaml.Node
 	alias    bool
 }
+
+// merge is the fourth stage: the destination file over the base file.
+func merge(files []*File) view { return rootView(files) }
 
 func rootView(files []*File) view {
 	var v view
@@ -56,6 +63,68 @@ func (v view) get(key string) (view, *entry) {
 		maps[i], maps[j] = maps[j], maps[i]
 	}
 	return maps, top
+}
+
+// index returns get for a view whose keys are all read, such as the
+// accessories: each layer's keys are indexed once, so reading them all costs
+// as much as reading the mappings once.
+func (v view) index() func(key string) (view, *entry) {
+	idx := make([]map[string]hit, len(v))
+	for i, l := range v {
+		idx[i] = indexMapping(l.node)
+	}
+	return func(key string) (view, *entry) {
+		var maps view
+		var top *entry
+		for i := len(v) - 1; i >= 0; i-- {
+			h, ok := idx[i][key]
+			if !ok {
+				continue
+			}
+			d, viaAlias := deref(h.val)
+			e := &entry{file: v[i].file, key: h.key, val: d, alias: v[i].alias || h.viaMerge || viaAlias}
+			if top == nil {
+				top = e
+			}
+			if d.Kind != yaml.MappingNode {
+				break
+			}
+			maps = append(maps, layer{file: e.file, key: h.key, node: d, alias: e.alias})
+		}
+		slices.Reverse(maps)
+		return maps, top
+	}
+}
+
+type hit struct {
+	key, val *yaml.Node
+	viaMerge bool
+}
+
+// indexMapping is lookup for every key of m at once: explicit keys, the
+// last of a repeated one winning, then the first definition in the mappings
+// merged in, in the order lookup visits them.
+func indexMapping(m *yaml.Node) map[string]hit {
+	idx := map[string]hit{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; k.Tag != "!!merge" {
+			idx[k.Value] = hit{k, m.Content[i+1], false}
+		}
+	}
+	seen := map[*yaml.Node]bool{m: true}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if c := m.Content[i]; c.Value == "<<" && c.Tag == "!!merge" {
+			for _, src := range mergeSources(m.Content[i+1]) {
+				walkMerged(src, seen, func(mk, mv *yaml.Node) bool {
+					if _, ok := idx[mk.Value]; !ok {
+						idx[mk.Value] = hit{mk, mv, true}
+					}
+					return false
+				})
+			}
+		}
+	}
+	return idx
 }
 
 // path follows nested keys through mappings.
