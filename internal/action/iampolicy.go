@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
@@ -27,7 +26,7 @@ type PolicyResult struct {
 // not say: the account (STS) and, with pull-through-cache: auto, the rules.
 func IAMPolicy(ctx context.Context, d Deps, in Inputs) (*PolicyResult, error) {
 	in.DryRun, in.Check = true, false
-	res := &Result{DryRun: true}
+	res := &Result{}
 	cfg, err := kamal.Load(d.ReadFile, d.Getenv, in.ConfigFile, in.Destination)
 	if err != nil {
 		return nil, err
@@ -39,7 +38,7 @@ func IAMPolicy(ctx context.Context, d Deps, in Inputs) (*PolicyResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(res.RegistryFrom, "a placeholder") {
+	if res.RegistryFrom == PlaceholderNoCredentials || res.RegistryFrom == PlaceholderForCheck {
 		return nil, &InputError{Input: "registry", Msg: "registry.server is set by a later step and there are no AWS credentials to ask STS for the account: give the registry input"}
 	}
 	plan, err := NewPlan(in, cfg, host)

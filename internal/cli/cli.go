@@ -90,7 +90,7 @@ func (c *Command) deps(gh *gha.Env, ws *workspace.Dir, getenv func(string) strin
 func (c *Command) iamPolicy(ctx context.Context, deps action.Deps, in action.Inputs) int {
 	p, err := action.IAMPolicy(ctx, deps, in)
 	if err != nil {
-		for _, e := range action.Flatten(err) {
+		for _, e := range diag.Flatten(err) {
 			fmt.Fprintln(c.Stderr, "kamal-ecr: error:", e)
 		}
 		return exitCode(in, err)
