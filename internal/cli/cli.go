@@ -52,6 +52,11 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 	for _, msg := range unknownInputs(environ) {
 		gh.Annotate(gha.Annotation{Level: gha.Warning, Title: "kamal-ecr", Message: msg})
 	}
+	if err := gh.Open(); err != nil { // before any change
+		gh.Annotate(gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: err.Error()})
+		return 1
+	}
+	defer gh.Close()
 	in, err := action.ParseInputs(f.lookup(gh))
 	if err != nil {
 		for _, e := range diag.Flatten(err) { // one annotation per bad input
@@ -69,6 +74,11 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 	res, err := runAction(ctx, deps, in)
 	if gh.InActions() && ws.Empty() {
 		err = emptyWorkspaceHint(err)
+	}
+	if err == nil && gh.HasOutputFile() { // after the config; put it back if they fail
+		if oerr := gh.SetOutputs(report.Outputs(res)); oerr != nil {
+			err = errors.Join(fmt.Errorf("set outputs: %w", oerr), action.Undo(deps, res))
+		}
 	}
 	return c.report(gh, in, res, err)
 }
@@ -102,7 +112,7 @@ func (c *Command) iamPolicy(ctx context.Context, deps action.Deps, in action.Inp
 	return 0
 }
 
-// report shows what happened and sets the outputs of a run that succeeded.
+// report shows what happened; outside Actions it prints the outputs after.
 func (c *Command) report(gh *gha.Env, in action.Inputs, res *action.Result, err error) int {
 	summary := report.Summary(in, res, err)
 	if gh.InActions() {
@@ -119,9 +129,11 @@ func (c *Command) report(gh *gha.Env, in action.Inputs, res *action.Result, err 
 	if err != nil {
 		return exitCode(in, err)
 	}
-	if err := gh.SetOutputs(report.Outputs(res)); err != nil {
-		gh.Annotate(gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: "set outputs: " + err.Error()})
-		return 1
+	if !gh.HasOutputFile() {
+		if err := gh.SetOutputs(report.Outputs(res)); err != nil {
+			fmt.Fprintln(c.Stderr, "kamal-ecr: outputs:", err)
+			return 1
+		}
 	}
 	return 0
 }

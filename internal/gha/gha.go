@@ -6,6 +6,7 @@ package gha
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,9 +24,48 @@ const (
 
 // Env is the runner's side of one step.
 type Env struct {
-	getenv         func(string) string
-	stdout, stderr io.Writer
-	act            *githubactions.Action
+	getenv          func(string) string
+	stdout, stderr  io.Writer
+	act             *githubactions.Action
+	output, summary *os.File // opened by Open
+}
+
+// Open opens GITHUB_OUTPUT and GITHUB_STEP_SUMMARY for appending, so that a
+// runner that cannot take the results fails the step before anything is
+// changed. In Actions a step always has an output file: without one, later
+// steps would silently get nothing.
+func (e *Env) Open() error {
+	path := e.getenv("GITHUB_OUTPUT")
+	if path == "" && e.InActions() {
+		return errors.New("GITHUB_OUTPUT is not set, though GITHUB_ACTIONS is true: the runner gives every step an output file, so this runner is broken or the variable was cleared; nothing was changed")
+	}
+	var err error
+	if path != "" {
+		if e.output, err = openAppend(path); err != nil {
+			return fmt.Errorf("step outputs: %w; nothing was changed", err)
+		}
+	}
+	if path := e.getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		if e.summary, err = openAppend(path); err != nil {
+			return fmt.Errorf("job summary: %w; nothing was changed", err)
+		}
+	}
+	return nil
+}
+
+// HasOutputFile reports whether outputs go to the runner's file rather
+// than to stdout.
+func (e *Env) HasOutputFile() bool { return e.getenv("GITHUB_OUTPUT") != "" }
+
+// Close closes the files Open opened.
+func (e *Env) Close() error {
+	var errs []error
+	for _, f := range []*os.File{e.output, e.summary} {
+		if f != nil {
+			errs = append(errs, f.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // New reads the runner's environment through getenv.
@@ -127,7 +167,8 @@ type Output struct {
 }
 
 // SetOutputs appends the outputs to GITHUB_OUTPUT, each in a heredoc with a
-// fresh random delimiter; without the file it prints them to stdout.
+// fresh random delimiter; without the file it prints them to stdout. Outputs
+// over GitHub's size limit are refused, naming the largest.
 func (e *Env) SetOutputs(outs []Output) error {
 	path := e.getenv("GITHUB_OUTPUT")
 	if path == "" {
@@ -140,6 +181,9 @@ func (e *Env) SetOutputs(outs []Output) error {
 		}
 		return nil
 	}
+	if err := checkSize(outs); err != nil {
+		return err
+	}
 	var b strings.Builder
 	for _, o := range outs {
 		delim := "ghadelimiter_" + rand.Text()
@@ -148,7 +192,18 @@ func (e *Env) SetOutputs(outs []Output) error {
 		}
 		fmt.Fprintf(&b, "%s<<%s\n%s\n%s\n", o.Name, delim, o.Value, delim)
 	}
-	return appendFile(path, b.String())
+	return e.write(e.output, path, b.String())
+}
+
+// write appends s to f, opened by Open, or else to the file at path.
+func (e *Env) write(f *os.File, path, s string) error {
+	if f == nil {
+		return appendFile(path, s)
+	}
+	if _, err := f.WriteString(s); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // Summary appends Markdown to the job summary, cut to the runner's limit.
@@ -158,7 +213,7 @@ func (e *Env) Summary(markdown string) error {
 	if path == "" {
 		return nil
 	}
-	return appendFile(path, Cut(markdown, maxSummary, "summary cut at the runner's 1 MiB limit"))
+	return e.write(e.summary, path, Cut(markdown, maxSummary, "summary cut at the runner's 1 MiB limit"))
 }
 
 // Cut shortens Markdown to at most limit bytes at a line break, closes a
@@ -200,10 +255,18 @@ func openFence(s string) string {
 	return open
 }
 
-func appendFile(path, s string) error {
+func openAppend(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return f, nil
+}
+
+func appendFile(path, s string) error {
+	f, err := openAppend(path)
+	if err != nil {
+		return err
 	}
 	if _, err := f.WriteString(s); err != nil {
 		f.Close()

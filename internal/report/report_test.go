@@ -45,3 +45,41 @@ func TestSummaryCutsLongDiff(t *testing.T) {
 		t.Errorf("a short diff is cut:\n%s", s)
 	}
 }
+
+// Annotations come by weight, then in file order; at most ten of a level,
+// the tenth saying how many more; notices of one kind per accessory become
+// one annotation listing them.
+func TestAnnotationsOrderCapAndGroup(t *testing.T) {
+	t.Parallel()
+	at := func(line int, sev diag.Severity, code, msg string) *diag.Finding {
+		return &diag.Finding{Pos: diag.Pos{File: "config/deploy.yml", Line: line}, Severity: sev, Code: code, Msg: msg, Fix: "set rewrite-accessories: true"}
+	}
+	r := &action.Result{}
+	for i := range 12 {
+		r.Findings = append(r.Findings, at(100-i, diag.Warning, "w", fmt.Sprintf("warning %d", 100-i)))
+	}
+	for i := range 30 {
+		r.Findings = append(r.Findings, at(200+i, diag.Notice, "pull-through/would-rewrite", fmt.Sprintf("accessories.a%d.image pulls through", i)))
+	}
+	r.Findings = append(r.Findings, at(5, diag.Notice, "cache/none", "no cache"))
+	got := Annotations(r, at(50, diag.Error, "e", "broken"))
+	var levels, lines []string
+	for _, a := range got {
+		levels = append(levels, string(a.Level))
+		lines = append(lines, fmt.Sprint(a.Line))
+	}
+	if want := "error " + strings.Repeat("warning ", 10) + "notice notice"; strings.Join(levels, " ") != want {
+		t.Fatalf("levels %s", strings.Join(levels, " "))
+	}
+	if want := "50 89 90 91 92 93 94 95 96 97 98 5 200"; strings.Join(lines, " ") != want {
+		t.Errorf("lines %s, want %s", strings.Join(lines, " "), want)
+	}
+	if !strings.HasSuffix(got[10].Message, "(2 more warnings are in the job summary)") || strings.Contains(got[9].Message, "more") {
+		t.Errorf("the tenth warning: %q", got[10].Message)
+	}
+	g := got[12].Message
+	if !strings.HasPrefix(g, "30 accessory images would pull through the cache: accessories.a0.image pulls through (line 200); ") ||
+		!strings.HasSuffix(g, "; and 10 more in the job summary. Fix: set rewrite-accessories: true") {
+		t.Errorf("grouped notice: %q", g)
+	}
+}
