@@ -43,6 +43,7 @@ type Result struct {
 	Findings     []*diag.Finding
 	Username     string
 	Password     string
+	Identity     *registry.Identity // who the AWS calls were made as (outside Actions)
 }
 
 // FileChange is one config file before and after the edits.
@@ -250,6 +251,13 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 	var found []registry.Rule
 	if in.Discover {
 		wg.Go(func() { found, rulesErr = registry.Rules(ctx, clients.ECR, plan.Host) })
+	}
+	if d.Getenv("GITHUB_ACTIONS") != "true" { // a laptop has several identities: say which one this was
+		wg.Go(func() {
+			if id, err := registry.Whoami(ctx, clients.STS); err == nil {
+				res.Identity = &id
+			}
+		})
 	}
 	if in.Login && !in.DryRun {
 		wg.Go(func() {

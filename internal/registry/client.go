@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"net/url"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -77,15 +78,13 @@ func NewClients(ctx context.Context, getenv func(string) string, region string, 
 	if getenv("AWS_EC2_METADATA_DISABLED") == "true" {
 		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := config.LoadDefaultConfig(ctx, append(opts, sharedFiles(getenv)...)...)
 	if err != nil {
 		return nil, &CredentialsError{Err: err}
 	}
 	cfg.HTTPClient = &transport{next: cfg.HTTPClient, attempt: attempt, from: endpointVars(getenv)}
-	has := id != "" && secret != "" || getenv("AWS_PROFILE") != "" || getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "" ||
-		getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" || getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != ""
 	return &Clients{
-		HasCredentials: has,
+		HasCredentials: hasCredentials(ctx, cfg, getenv),
 		ECR: ecr.NewFromConfig(cfg, func(eo *ecr.Options) {
 			switch {
 			case ecrURL != "": // the SDK refuses FIPS or dual-stack with a custom endpoint
@@ -102,6 +101,49 @@ func NewClients(ctx context.Context, getenv func(string) string, region string, 
 			}
 		}),
 	}, nil
+}
+
+// CredentialsTimeout bounds resolving credentials outside Actions (an SSO
+// token refresh, a credential_process).
+const CredentialsTimeout = 5 * time.Second
+
+// hasCredentials tells whether a dry run may ask AWS. In Actions only what
+// the job set counts (a self-hosted runner's instance role is not the job's);
+// elsewhere the SDK's whole chain does: the shared config's default profile,
+// SSO, credential_process.
+func hasCredentials(ctx context.Context, cfg aws.Config, getenv func(string) string) bool {
+	if getenv("AWS_ACCESS_KEY_ID") != "" && getenv("AWS_SECRET_ACCESS_KEY") != "" || getenv("AWS_PROFILE") != "" || getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "" ||
+		getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") != "" || getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != "" {
+		return true
+	}
+	if getenv("GITHUB_ACTIONS") == "true" || cfg.Credentials == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, CredentialsTimeout)
+	defer cancel()
+	_, err := cfg.Credentials.Retrieve(ctx) // cached: the calls that follow reuse it
+	return err == nil
+}
+
+// sharedFiles are the shared config and credentials files as getenv says
+// (AWS_CONFIG_FILE, else ~/.aws/config under HOME); none: the SDK's defaults.
+func sharedFiles(getenv func(string) string) []func(*config.LoadOptions) error {
+	var out []func(*config.LoadOptions) error
+	home := getenv("HOME")
+	if f := first(getenv("AWS_CONFIG_FILE"), joinIf(home, ".aws", "config")); f != "" {
+		out = append(out, config.WithSharedConfigFiles([]string{f}))
+	}
+	if f := first(getenv("AWS_SHARED_CREDENTIALS_FILE"), joinIf(home, ".aws", "credentials")); f != "" {
+		out = append(out, config.WithSharedCredentialsFiles([]string{f}))
+	}
+	return out
+}
+
+func joinIf(home string, elem ...string) string {
+	if home == "" {
+		return ""
+	}
+	return filepath.Join(append([]string{home}, elem...)...)
 }
 
 // endpointVars maps each endpoint host set by a variable to its name, so

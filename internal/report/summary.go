@@ -42,6 +42,9 @@ func registryLine(b *strings.Builder, _ action.Inputs, r *action.Result, _ error
 	if r.Registry != "" {
 		fmt.Fprintf(b, "Registry %s (from %s).\n\n", code(r.Registry), text(registryFrom(r.RegistryFrom)))
 	}
+	if r.Identity != nil {
+		fmt.Fprintf(b, "AWS identity %s (account %s).\n\n", code(r.Identity.ARN), code(r.Identity.Account))
+	}
 }
 
 // registryFrom says where the registry came from.
