@@ -23,13 +23,20 @@ const CodeConfigNotFound = "config-not-found"
 // KAMAL_DESTINATION, as in Kamal. Problems the user must fix come back as a
 // *diag.Finding error; softer ones in Config.Findings.
 func Load(read ReadFunc, getenv func(string) string, file, destination string) (*Config, error) {
+	return loadConfig(read, getenv, file, destination, false)
+}
+
+// loadConfig is Load, or with verifying the part of it that verifies the
+// action's own patch: the values it resolves, without the limits (a file at
+// the limits may grow a few bytes over them).
+func loadConfig(read ReadFunc, getenv func(string) string, file, destination string, verifying bool) (*Config, error) {
 	env := func(k string) string {
 		if k == "KAMAL_DESTINATION" {
 			return destination
 		}
 		return getenv(k)
 	}
-	sources, err := readSources(read, file, destination)
+	sources, err := readSources(read, file, destination, !verifying)
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +51,9 @@ func Load(read ReadFunc, getenv func(string) string, file, destination string) (
 	c := &Config{Files: files, Destination: destination, read: read, getenv: env}
 	c.root = merge(files)
 	c.resolve()
+	if verifying {
+		return c, nil
+	}
 	c.Ruby = rubySections(files)
 	if c.tree, err = c.typed(); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package kamal
 
 import (
 	"fmt"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 
@@ -20,6 +21,7 @@ type File struct {
 	doc    *yamledit.Doc       // over the masked bytes
 	root   *yaml.Node          // the top-level mapping, nil for an empty file
 	shared map[*yaml.Node]bool // nodes inside something an alias points at
+	secret bool                // some tag reads a secret-looking variable
 }
 
 // parse is the third stage: each masked file parsed as YAML, whole, as
@@ -37,7 +39,7 @@ func parse(ms []masked) ([]*File, error) {
 }
 
 func parseFile(m masked) (*File, error) {
-	f := &File{Path: m.path, Src: m.src, tmpl: m.tmpl, doc: yamledit.NewDoc(m.tmpl.Masked)}
+	f := &File{Path: m.path, Src: m.src, tmpl: m.tmpl, doc: yamledit.NewDoc(m.tmpl.Masked), secret: slices.ContainsFunc(m.tmpl.Vars(), SecretName)}
 	doc := &yaml.Node{}
 	if err := yaml.Unmarshal(m.tmpl.Masked, doc); err != nil {
 		return nil, syntaxError(m.path, m.tmpl.Masked, err)

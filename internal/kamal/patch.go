@@ -232,7 +232,7 @@ func (c *Config) Apply(edits []*Edit) (map[string][]byte, *Config, error) {
 		}
 		return c.read(name)
 	}
-	after, err := Load(read, c.getenv, c.Files[0].Path, c.Destination)
+	after, err := loadConfig(read, c.getenv, c.Files[0].Path, c.Destination, true)
 	if err != nil {
 		return nil, nil, fmt.Errorf("verify patched config: %w", err)
 	}

@@ -42,22 +42,22 @@ type source struct {
 }
 
 // readSources is the first stage: the base file, then the destination file.
-func readSources(read ReadFunc, file, destination string) ([]source, error) {
-	base, err := readSource(read, file, "set the config-file input to your Kamal config")
+func readSources(read ReadFunc, file, destination string, bounded bool) ([]source, error) {
+	base, err := readSource(read, file, "set the config-file input to your Kamal config", bounded)
 	if err != nil {
 		return nil, err
 	}
 	if destination == "" {
 		return []source{base}, nil
 	}
-	dest, err := readSource(read, DestinationPath(file, destination), fmt.Sprintf("create it or check the destination input (%q)", destination))
+	dest, err := readSource(read, DestinationPath(file, destination), fmt.Sprintf("create it or check the destination input (%q)", destination), bounded)
 	if err != nil {
 		return nil, err
 	}
 	return []source{base, dest}, nil
 }
 
-func readSource(read ReadFunc, name, fix string) (source, error) {
+func readSource(read ReadFunc, name, fix string, bounded bool) (source, error) {
 	src, err := read(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return source{}, diag.Errorf(diag.Pos{File: name}, CodeConfigNotFound, fix, "config file not found")
@@ -68,6 +68,9 @@ func readSource(read ReadFunc, name, fix string) (source, error) {
 	}
 	if err != nil {
 		return source{}, fmt.Errorf("read %s: %w", name, err)
+	}
+	if !bounded {
+		return source{name, src}, nil
 	}
 	return source{name, src}, checkBounds(name, src)
 }

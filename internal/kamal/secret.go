@@ -41,7 +41,7 @@ func (c *Config) SecretValues() []string {
 // secretIn reports whether a value read from f's masked text renders a
 // secret-looking variable.
 func secretIn(f *File, s string) bool {
-	return slices.ContainsFunc(f.tmpl.ValueVars(s), SecretName)
+	return f.secret && slices.ContainsFunc(f.tmpl.ValueVars(s), SecretName)
 }
 
 // Shown is the value as a message may show it: the ERB source in place of

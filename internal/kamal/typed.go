@@ -3,6 +3,7 @@ package kamal
 import (
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -268,11 +269,18 @@ func (b *treeBuilder) scalar(v *vnode, n *yaml.Node) {
 	}
 }
 
+var boolWords = []string{"yes", "true", "on", "no", "false", "off"}
+
 func plainKind(s string) vkind {
-	if s != "" && !strings.ContainsRune("0123456789+-.~", rune(s[0])) {
-		if c := s[0] | 0x20; c < 'a' || c > 'z' || len(s) > len("false") {
-			return vStr // the fast way for most values: no null, boolean, number or date
+	// The fast way for most values: only these start with a letter.
+	if c := s + "?"; c[0]|0x20 >= 'a' && c[0]|0x20 <= 'z' {
+		switch {
+		case s == "null" || s == "Null" || s == "NULL":
+			return vNull
+		case slices.ContainsFunc(boolWords, func(w string) bool { return strings.EqualFold(s, w) }):
+			return vBool
 		}
+		return vStr
 	}
 	switch {
 	case yamlNull.MatchString(s):

@@ -1,0 +1,74 @@
+package kamal
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// The worst cases within the limits, each read and validated as a run does
+// (target: any of them under 5 s and 512 MiB as a whole run; the bench
+// script measures the binary).
+
+// fill grows a config from head with lines made by line(i) until the next
+// would pass the file size limit.
+func fill(head string, line func(i int) string) []byte {
+	var b strings.Builder
+	b.WriteString(head)
+	for i := 0; ; i++ {
+		l := line(i)
+		if b.Len()+len(l) > MaxFileSize {
+			return []byte(b.String())
+		}
+		b.WriteString(l)
+	}
+}
+
+var worstCases = map[string]func() []byte{
+	// Accessories up to the size limit (about 27,000).
+	"accessories": func() []byte {
+		return fill("service: s\nimage: a/b\naccessories:\n", func(i int) string {
+			return fmt.Sprintf("  a%d:\n    image: redis:7\n    host: 1.1.1.1\n", i)
+		})
+	},
+	// Tiny values up to the node limit.
+	"flow": func() []byte {
+		return []byte("service: s\nimage: a/b\nx: [" + strings.Repeat("a,", MaxNodes-10) + "a]\n")
+	},
+	// Tags that write YAML, each needing the key it belongs to.
+	"ruby-lines": func() []byte {
+		return fill("service: s\nimage: a/b\nenv:\n  clear:\n", func(i int) string {
+			if i%2 == 0 {
+				return fmt.Sprintf("    K%d: v\n", i)
+			}
+			return "  <%= more %>\n"
+		})
+	},
+	// Values read from the environment in every line.
+	"erb-values": func() []byte {
+		return fill("service: s\nimage: a/b\nenv:\n  clear:\n", func(i int) string {
+			return fmt.Sprintf("    K%d: <%%= ENV[\"K%d\"] %%>\n", i, i)
+		})
+	},
+	// A syntax error at the end of a file of long lines.
+	"syntax-error-at-end": func() []byte {
+		src := fill("service: s\nimage: a/b\nenv:\n  clear:\n", func(i int) string { return fmt.Sprintf("    K%d: %s\n", i, strings.Repeat("v", 200)) })
+		return append(src[:len(src)-300], "\n  x: \"open\n\n\n"...)
+	},
+}
+
+func BenchmarkWorstCases(b *testing.B) {
+	for name, gen := range worstCases {
+		src := gen()
+		b.Run(name, func(b *testing.B) {
+			read := func(string) ([]byte, error) { return src, nil }
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if c, err := Load(read, func(string) string { return "" }, "deploy.yml", ""); err == nil {
+					c.Validate()
+				}
+			}
+		})
+	}
+}
