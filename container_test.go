@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"crypto/rand"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -75,6 +76,10 @@ func TestContainer(t *testing.T) {
 			"images": "nginx:1.27\npublic.ecr.aws/docker/library/node:22\nquay.io/x/y:1"})
 		r.env["AWS_ACCESS_KEY_ID"], r.env["AWS_SECRET_ACCESS_KEY"], r.env["AWS_REGION"] = "AKIDTEST", "secret", "us-east-1"
 		r.env["AWS_ENDPOINT_URL_ECR"], r.env["AWS_ENDPOINT_URL_STS"] = hs.URL, hs.URL
+		// The registry API at https://<registry host>, through HTTPS_PROXY with
+		// the test CA in SSL_CERT_FILE, as a runner behind a proxy would set them.
+		_, _, proxy, _ := serveRegistryAPI(t, srv, filepath.Join(r.temp, "_github_home"))
+		r.env["HTTPS_PROXY"], r.env["SSL_CERT_FILE"] = proxy.URL, "/github/home/ca.pem"
 		before := r.snapshot()
 		r.run()
 		if r.code != 0 {
@@ -104,6 +109,10 @@ func TestContainer(t *testing.T) {
 		}
 		if calls := srv.Calls(); calls["CreateRepository"] != 2 || calls["GetAuthorizationToken"] != 1 {
 			t.Errorf("calls = %v", calls)
+		}
+		var digests map[string]string
+		if json.Unmarshal([]byte(out["image-digests"]), &digests); len(digests) != 6 || len(proxy.Tunnels()) == 0 {
+			t.Errorf("image-digests = %s through %d tunnels", out["image-digests"], len(proxy.Tunnels()))
 		}
 	})
 }

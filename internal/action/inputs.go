@@ -38,6 +38,7 @@ type Inputs struct {
 	RewriteAccessories      bool
 	Login, DryRun           bool
 	Validate, Check         bool
+	VerifyImages            bool
 	Notes                   []*diag.Finding // warnings about the inputs, reported with the run's findings
 }
 
@@ -80,6 +81,7 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 		DryRun:             p.bool("dry-run"),
 		Validate:           p.bool("validate"),
 		Check:              p.bool("check"),
+		VerifyImages:       p.bool("verify-images"),
 	}
 	in.Settings = registry.Settings{ScanOnPush: p.bool("scan-on-push"), KMSKey: p.str("kms-key"),
 		Mutability: types.ImageTagMutability(p.enum("image-tag-mutability")),

@@ -216,6 +216,7 @@ func (p *Plan) noteSet(s diag.Severity, pos diag.Pos, code, msg, fix, input, val
 type Translation struct {
 	Source
 	imageref.Result
+	Pull *Pull // what the registry answered, when the path was verified
 }
 
 // Translate maps every source through the rules and plans accessory rewrites.
@@ -306,7 +307,7 @@ func ruleSet(rules []registry.Rule, p *Plan) []imageref.Rule {
 			p.note(diag.Warning, diag.Pos{}, "ecr/invalid-rule", fmt.Sprintf("pull-through cache rule %q (upstream %q) is not a valid repository path; it was ignored", r.Prefix, up), "fix or delete the rule in ECR")
 			continue
 		}
-		out = append(out, imageref.Rule{Upstream: imageref.NormalizeUpstream(up), Prefix: prefix, Source: "rule " + r.Prefix})
+		out = append(out, imageref.Rule{Upstream: imageref.NormalizeUpstream(up), Prefix: prefix, Source: "rule " + r.Prefix, CredentialArn: r.CredentialArn})
 	}
 	return out
 }

@@ -5,10 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kamal-ecr/kamal-ecr/internal/diag"
+	"net/http"
 	"slices"
 	"sync"
 
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
 	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
 	"github.com/kamal-ecr/kamal-ecr/internal/registry"
@@ -21,6 +22,7 @@ type Deps struct {
 	Getenv    func(string) string                  // ERB, AWS credentials and endpoints
 	Mask      func(secret string)                  // called before a secret can be printed
 	Clients   func(ctx context.Context, region string, h *registry.Host) (*registry.Clients, error)
+	HTTP      *http.Client // the registry API; nil: http.DefaultClient (HTTPS_PROXY, SSL_CERT_FILE)
 }
 
 // Result is what happened: outcomes only, for the report to render.
@@ -44,6 +46,7 @@ type Result struct {
 	Username     string
 	Password     string
 	Identity     *registry.Identity // who the AWS calls were made as (outside Actions)
+	token        loginToken         // for verify-images, with or without login
 }
 
 // FileChange is one config file before and after the edits.
@@ -147,29 +150,41 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 	if plan.CacheEdit != nil {
 		edits = append([]*kamal.Edit{plan.CacheEdit}, rewrites...)
 	}
-	if len(edits) == 0 {
-		return res, nil
-	}
-	files, _, err := cfg.Apply(edits)
-	if err != nil {
-		return res, fmt.Errorf("internal error, config left unchanged: %w", err)
-	}
-	res.Edits = edits
-	res.ConfigFile = edits[0].File // the cache edit's file when there is one
-	for _, f := range cfg.Files {
-		if after, ok := files[f.Path]; ok {
-			res.Changes = append(res.Changes, FileChange{Path: f.Path, Before: f.Src, After: after})
+	var files map[string][]byte
+	if len(edits) > 0 {
+		if files, _, err = cfg.Apply(edits); err != nil {
+			return res, fmt.Errorf("internal error, config left unchanged: %w", err)
+		}
+		res.Edits = edits
+		res.ConfigFile = edits[0].File // the cache edit's file when there is one
+		for _, f := range cfg.Files {
+			if after, ok := files[f.Path]; ok {
+				res.Changes = append(res.Changes, FileChange{Path: f.Path, Before: f.Src, After: after})
+			}
 		}
 	}
-	if in.Check {
+	if in.Check && len(edits) > 0 {
 		return res, &CheckError{Files: res.ChangedFiles()}
 	}
 	if in.DryRun {
 		return res, nil
 	}
+	if in.VerifyImages { // last, before the write: a path that does not pull is never written
+		if err := verifyImages(ctx, d, plan, clients, res.token, res); err != nil {
+			return res, err
+		}
+	}
+	if len(edits) == 0 {
+		return res, nil
+	}
 	if ctx.Err() != nil { // stopped: write nothing
 		return res, context.Cause(ctx)
 	}
+	return res, write(d, cfg, files, res)
+}
+
+// write writes the changed files, base first, all or nothing.
+func write(d Deps, cfg *kamal.Config, files map[string][]byte, res *Result) error {
 	var written []*kamal.File
 	for _, f := range cfg.Files { // base first, so the order is stable
 		b, ok := files[f.Path]
@@ -180,15 +195,15 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 			for _, w := range written { // all or nothing: put back what was written
 				if rerr := d.WriteFile(w.Path, w.Src); rerr != nil {
 					res.Unrestored = w.Path
-					return res, fmt.Errorf("write %s: %w; restoring %s also failed: %v", f.Path, err, w.Path, rerr)
+					return fmt.Errorf("write %s: %w; restoring %s also failed: %v", f.Path, err, w.Path, rerr)
 				}
 			}
-			return res, fmt.Errorf("write %s: %w", f.Path, err)
+			return fmt.Errorf("write %s: %w", f.Path, err)
 		}
 		written = append(written, f)
 	}
 	res.Patched = true
-	return res, nil
+	return nil
 }
 
 // Undo puts back the files a run wrote, for when what follows the write
@@ -259,12 +274,15 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 			}
 		})
 	}
-	if in.Login && !in.DryRun {
+	verify := in.VerifyImages && len(plan.Sources) > 0 // the pulls use the token Kamal's servers log in with
+	if (in.Login || verify) && !in.DryRun {
 		wg.Go(func() {
-			var pass string
-			res.Username, pass, loginErr = registry.Login(ctx, clients.ECR, plan.Host)
+			user, pass, err := registry.Login(ctx, clients.ECR, plan.Host)
 			d.Mask(pass)
-			res.Password = pass
+			res.token = loginToken{user: user, password: pass, err: err}
+			if in.Login {
+				res.Username, res.Password, loginErr = user, pass, err
+			}
 		})
 	}
 	wg.Wait()

@@ -61,7 +61,7 @@ func TestRunWritesAllOrNothing(t *testing.T) {
 			return registry.NewClients(ctx, getenv, region, h, registry.ClientOptions{})
 		},
 	}
-	in := parsed(t, map[string]string{"destination": "qa", "rewrite-accessories": "true", "validate": "false"}) // a partial config
+	in := parsed(t, map[string]string{"destination": "qa", "rewrite-accessories": "true", "validate": "false", "verify-images": "false"}) // a partial config; pulls are verify_test.go's
 	res, err := Run(context.Background(), d, in)
 	if !errors.Is(err, full) || res.Patched {
 		t.Fatalf("err = %v, patched %v", err, res.Patched)

@@ -171,6 +171,18 @@ func upstreamRequest(r *http.Request, name, ref string) *http.Request {
 	return u
 }
 
+// SetRuleFailure makes the upstream of the rule for prefix refuse its stored
+// credentials with failure, as ValidatePullThroughCacheRule reports it.
+func (s *Server) SetRuleFailure(prefix, failure string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.rules {
+		if s.rules[i].Prefix == prefix {
+			s.rules[i].Failure = failure
+		}
+	}
+}
+
 // ruleFor finds the rule whose prefix holds name, the longest first.
 func (s *Server) ruleFor(name string) (Rule, string, bool) {
 	s.mu.Lock()

@@ -40,6 +40,13 @@ func (u *Upstream) Put(repository, tag, mediaType string, body []byte) string {
 	return s.digest
 }
 
+// Digest is the digest of repository:ref, "" when there is none.
+func (u *Upstream) Digest(repository, ref string) string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.repos[repository][ref].digest
+}
+
 // Index is a small OCI image index, as multi-platform images have.
 func Index(platform string) []byte {
 	return fmt.Appendf(nil, `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%064x","size":1234,"platform":{"architecture":%q,"os":"linux"}}]}`, len(platform), platform)

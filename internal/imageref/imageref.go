@@ -31,6 +31,8 @@ type Rule struct {
 	Upstream string // host, optionally with a repository path prefix (ECR to ECR)
 	Prefix   string // ecrRepositoryPrefix, possibly several segments; "" for ROOT
 	Source   string // where the rule came from, for messages
+	// CredentialArn is the rule's upstream credentials (read from ECR; unknown for input pairs).
+	CredentialArn string
 }
 
 // NormalizeUpstream turns a rule's upstream (a host such as

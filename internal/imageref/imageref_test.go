@@ -152,7 +152,7 @@ func TestParseRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Rule{{dockerHub, "docker-hub", "pull-through-cache line 1"}, {"ghcr.io", "github", "pull-through-cache line 2"}, {dockerHub, "hub2", "pull-through-cache line 3"}}
+	want := []Rule{{Upstream: dockerHub, Prefix: "docker-hub", Source: "pull-through-cache line 1"}, {Upstream: "ghcr.io", Prefix: "github", Source: "pull-through-cache line 2"}, {Upstream: dockerHub, Prefix: "hub2", Source: "pull-through-cache line 3"}}
 	for i := range want {
 		if rules[i] != want[i] {
 			t.Errorf("rule %d = %+v, want %+v", i, rules[i], want[i])

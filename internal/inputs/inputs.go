@@ -109,6 +109,8 @@ var All = []Input{
 		Description: "Also rewrite accessories' `image:` lines in the config to their pull-through cache paths"},
 	{Name: "login", Default: "false", Kind: Bool, Group: Reporting,
 		Description: "Fetch an ECR token and output `registry-username`/`registry-password` (masked) for `KAMAL_REGISTRY_PASSWORD`"},
+	{Name: "verify-images", Default: "true", Kind: Bool, Group: PullingThrough,
+		Description: "Prove that every pull-through path it reports or writes pulls (one registry API GET each, with the login token), before the config is written"},
 	{Name: "dry-run", Default: "false", Kind: Bool, Group: Modes,
 		Description: "Make no changes anywhere (no AWS writes, no file writes); report the plan"},
 	{Name: "validate", Default: "true", Kind: Bool, Group: Modes,
@@ -133,6 +135,7 @@ var Outputs = []Output{
 	{"changed-files", "JSON array of every config file changed, or that would change in a dry run"},
 	{"images", "JSON object: each images input, and the kamal-proxy image when proxy.run names one, to its pull-through path (unchanged when no rule applies)"},
 	{"accessory-images", "JSON object: accessory name to its pull-through path"},
+	{"image-digests", "JSON object: each verified path to the digest it pulled (verify-images)"},
 	{"registry-username", "ECR login user name (with login)"},
 	{"registry-password", "ECR login password, masked (with login)"},
 }

@@ -95,6 +95,18 @@ func (e *UnavailableError) Error() string {
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
+// Detail is the error without the request: the status and the registry's
+// words, or why no answer came.
+func (e *UnavailableError) Detail() string {
+	switch {
+	case e.Timeout:
+		return fmt.Sprintf("no answer in time (%v)", e.Err)
+	case e.Status != 0:
+		return fmt.Sprintf("HTTP %d: %v", e.Status, e.Err)
+	}
+	return e.Err.Error()
+}
+
 // body is the registry API's error envelope (distribution's errcode).
 type body struct {
 	Errors []struct {

@@ -22,9 +22,10 @@ var _ RuleAPI = (*ecr.Client)(nil)
 // credentials. Note is set instead when the call itself failed: the cause
 // of a failed pull is then unknown, which is worth saying but not an error.
 type RuleCheck struct {
-	Valid   bool
-	Failure string // the upstream's refusal of the stored credentials
-	Note    string // why the rule could not be checked
+	Valid         bool
+	CredentialArn string // the secret ECR tested
+	Failure       string // the upstream's refusal of the stored credentials
+	Note          string // why the rule could not be checked
 }
 
 // ValidateRule asks ECR to test the stored credentials of the rule for prefix.
@@ -38,5 +39,5 @@ func ValidateRule(ctx context.Context, api RuleAPI, registryID, prefix string) R
 	case err != nil:
 		return RuleCheck{Note: fmt.Sprintf("the rule's credentials were not tested: ValidatePullThroughCacheRule %s: %v", prefix, err)}
 	}
-	return RuleCheck{Valid: out.IsValid, Failure: aws.ToString(out.Failure)}
+	return RuleCheck{Valid: out.IsValid, CredentialArn: aws.ToString(out.CredentialArn), Failure: aws.ToString(out.Failure)}
 }

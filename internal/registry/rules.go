@@ -23,6 +23,7 @@ type Rule struct {
 	UpstreamURL      string // upstreamRegistryUrl
 	UpstreamRegistry string // docker-hub, ecr-public, …
 	UpstreamPrefix   string // upstreamRepositoryPrefix (ECR to ECR), "" or ROOT for all
+	CredentialArn    string // the Secrets Manager secret of an upstream that needs credentials
 }
 
 // Rules reads every page of the registry's pull-through cache rules.
@@ -41,6 +42,7 @@ func Rules(ctx context.Context, api RulesAPI, h Host) ([]Rule, error) {
 				UpstreamURL:      aws.ToString(r.UpstreamRegistryUrl),
 				UpstreamRegistry: string(r.UpstreamRegistry),
 				UpstreamPrefix:   aws.ToString(r.UpstreamRepositoryPrefix),
+				CredentialArn:    aws.ToString(r.CredentialArn),
 			})
 		}
 	}

@@ -34,7 +34,11 @@ func Annotations(r *action.Result, err error) []gha.Annotation {
 	var plain []gha.Annotation
 	for _, e := range diag.Flatten(err) {
 		var f *diag.Finding
-		if errors.As(e, &f) {
+		var pd *action.PullDeniedError
+		if errors.As(e, &pd) { // at its line, though not a config error
+			f = pd.Finding
+		}
+		if f != nil || errors.As(e, &f) {
 			g := *f
 			g.Severity = diag.Error
 			findings = append(findings, &g)

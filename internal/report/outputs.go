@@ -26,8 +26,11 @@ func Outputs(r *action.Result) []gha.Output {
 			created = append(created, s.Name)
 		}
 	}
-	images, accessories := map[string]string{}, map[string]string{}
+	images, accessories, digests := map[string]string{}, map[string]string{}, map[string]string{}
 	for _, t := range r.Translations {
+		if t.Pull != nil && t.Pull.Digest != "" {
+			digests[t.Output] = t.Pull.Digest
+		}
 		switch t.From {
 		case "images input", "kamal-proxy":
 			images[t.Ref] = t.Output
@@ -46,6 +49,7 @@ func Outputs(r *action.Result) []gha.Output {
 		{Name: "changed-files", Value: jsonText(r.ChangedFiles())},
 		{Name: "images", Value: jsonText(images)},
 		{Name: "accessory-images", Value: jsonText(accessories)},
+		{Name: "image-digests", Value: jsonText(digests)},
 	}
 	if r.Username != "" || r.Password != "" {
 		outs = append(outs, gha.Output{Name: "registry-username", Value: r.Username},

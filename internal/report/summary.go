@@ -139,7 +139,8 @@ func images(b *strings.Builder, _ action.Inputs, r *action.Result, _ error) {
 	case action.RulesFromRegistry:
 		b.WriteString("Rules from the registry's rules (DescribePullThroughCacheRules).\n\n")
 	}
-	b.WriteString("| Source | Reference | Pull through | Status |\n|---|---|---|---|\n")
+	pullsAbove(b, r.Translations)
+	b.WriteString("| Source | Reference | Pull through | Status | Pull |\n|---|---|---|---|---|\n")
 	for _, t := range r.Translations {
 		src := text(t.From)
 		if t.From == "accessory" {
@@ -153,7 +154,7 @@ func images(b *strings.Builder, _ action.Inputs, r *action.Result, _ error) {
 		if t.Status == imageref.Unchanged {
 			out = "(as is)"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", src, cell(t.Ref), out, text(status))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", src, cell(t.Ref), out, text(status), pullCell(t.Pull))
 	}
 	b.WriteString("\n")
 }
