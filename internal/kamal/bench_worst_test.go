@@ -50,6 +50,28 @@ var worstCases = map[string]func() []byte{
 			return fmt.Sprintf("    K%d: <%%= ENV[\"K%d\"] %%>\n", i, i)
 		})
 	},
+	// Accessories on hosts of their own, each with its kamal-proxy settings.
+	"proxied-accessories": func() []byte {
+		return fill("service: s\nimage: a/b\nservers: [1.1.1.1]\naccessories:\n", func(i int) string {
+			return fmt.Sprintf("  a%d: {image: r, host: h%d, proxy: {run: {http_port: %d}}}\n", i, i, i%2)
+		})
+	},
+	// Accessories placed by tag on a role of tagged hosts.
+	"tagged-accessories": func() []byte {
+		var b strings.Builder
+		b.WriteString("service: s\nimage: a/b\nservers:\n  web:\n")
+		for i := range 10000 {
+			fmt.Fprintf(&b, "    - h%d: t%d\n", i, i)
+		}
+		return fill(b.String()+"accessories:\n", func(i int) string { return fmt.Sprintf("  a%d: {image: r, tag: t%d}\n", i, i%10000) })
+	},
+	// One proxied role with SSL on many hosts, and unknown keys.
+	"ssl-hosts": func() []byte {
+		return fill("service: s\nimage: a/b\nservers:\n  web:\n    proxy: {ssl: true, host: x}\n    hosts:\n", func(i int) string { return fmt.Sprintf("      - h%d\n", i%5000) })
+	},
+	"unknown-keys": func() []byte {
+		return fill("service: s\nimage: a/b\nbuilder:\n", func(i int) string { return fmt.Sprintf("  k%d: 1\n", i) })
+	},
 	// A syntax error at the end of a file of long lines.
 	"syntax-error-at-end": func() []byte {
 		src := fill("service: s\nimage: a/b\nenv:\n  clear:\n", func(i int) string { return fmt.Sprintf("    K%d: %s\n", i, strings.Repeat("v", 200)) })

@@ -169,12 +169,22 @@ func checkProxyRuns(v *validator, in *checkInput, code string) {
 	if rootProxy == nil || rootProxy.kind != vMap {
 		rootProxy = &vnode{kind: vMap, vals: map[string]*vnode{}}
 	}
-	type run struct {
-		hosts []string
-		cfg   *vnode
+	// For each host, the first run settings and the first that differ from
+	// them, in the order roles and then accessories come.
+	first, second := map[string]*vnode{}, map[string]*vnode{}
+	add := func(hosts []string, cfg *vnode) {
+		for _, h := range hosts {
+			switch f := first[h]; {
+			case f == nil:
+				first[h] = cfg
+			case second[h] == nil && !sameValue(f, cfg):
+				second[h] = cfg
+			}
+		}
 	}
-	var runs []run
+	var hosts []string
 	for _, r := range roles {
+		hosts = append(hosts, r.hosts...)
 		if !r.proxied {
 			continue
 		}
@@ -183,41 +193,26 @@ func checkProxyRuns(v *validator, in *checkInput, code string) {
 			merged = deepMerge(rootProxy, r.proxy)
 		}
 		if cfg := merged.get("run"); cfg.present() {
-			runs = append(runs, run{r.hosts, cfg})
+			add(r.hosts, cfg)
 		}
 	}
 	if acc := root.get("accessories"); acc != nil && acc.kind == vMap {
+		tags := tagIndex(root)
 		for _, name := range acc.keys {
 			a := acc.vals[name]
+			on := accessoryHosts(a, roles, tags)
+			hosts = append(hosts, on...)
 			if cfg := a.get("proxy").get("run"); cfg.present() {
-				runs = append(runs, run{accessoryHosts(root, a, roles), cfg})
+				add(on, cfg)
 			}
-		}
-	}
-	var hosts []string
-	for _, r := range roles {
-		hosts = append(hosts, r.hosts...)
-	}
-	if acc := root.get("accessories"); acc != nil && acc.kind == vMap {
-		for _, name := range acc.keys {
-			hosts = append(hosts, accessoryHosts(root, acc.vals[name], roles)...)
 		}
 	}
 	seen := map[string]bool{}
 	for _, h := range hosts {
-		if seen[h] {
-			continue
+		if !seen[h] && second[h] != nil {
+			v.fail(code, second[h].keyPos, "give every role and accessory on the host the same proxy run settings", "Conflicting proxy run configurations for host "+h)
 		}
 		seen[h] = true
-		var cfgs []*vnode
-		for _, r := range runs {
-			if slices.Contains(r.hosts, h) && !slices.ContainsFunc(cfgs, func(c *vnode) bool { return sameValue(c, r.cfg) }) {
-				cfgs = append(cfgs, r.cfg)
-			}
-		}
-		if len(cfgs) > 1 {
-			v.fail(code, cfgs[1].keyPos, "give every role and accessory on the host the same proxy run settings", "Conflicting proxy run configurations for host "+h)
-		}
 	}
 }
 
@@ -267,16 +262,18 @@ func checkSSL(v *validator, in *checkInput, code string) {
 	}
 	var dup []string
 	var where diag.Pos
+	seen := map[string]int{} // 1 seen, 2 listed as shared
 	for i, h := range hosts {
-		if slices.Index(hosts, h) < i && !slices.Contains(dup, h) {
+		if seen[h] == 1 {
 			if len(dup) == 0 {
 				where = at[i]
 			}
 			dup = append(dup, h)
 		}
+		seen[h]++
 	}
 	if len(dup) > 0 {
-		v.fail(code, where, "give each role its own host", "Different roles can't share the same host for SSL: "+strings.Join(dup, ", "))
+		v.fail(code, where, "give each role its own host", "Different roles can't share the same host for SSL: "+listed(dup))
 	}
 }
 

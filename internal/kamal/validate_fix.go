@@ -10,7 +10,7 @@ import (
 // is one edit away from, else to remove them.
 func unknownKeysFix(ctx string, keys []string, e *example, n *vnode) string {
 	var fixes []string
-	for _, k := range keys {
+	for _, k := range keys[:min(len(keys), 20)] {
 		switch {
 		case k == "traefik" && ctx == "":
 			fixes = append(fixes, "Kamal 2 replaced traefik: with proxy: (see kamal upgrade)")
@@ -100,4 +100,14 @@ func oneEdit(a, b string) bool {
 		return a[i+1:] == b[i:]
 	}
 	return a[i:] == b[i+1:]
+}
+
+// listed joins names for a message, the first 20 of them: a message stays
+// short whatever the config holds.
+func listed(names []string) string {
+	const most = 20
+	if len(names) <= most {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:most], ", "), len(names)-most)
 }

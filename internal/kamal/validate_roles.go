@@ -4,7 +4,6 @@ import (
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"slices"
 	"sort"
-	"strings"
 )
 
 // role is a role as Kamal builds it: its name, hosts and proxy.
@@ -149,7 +148,7 @@ func (v *validator) accessory(name string, n *vnode, roles []role) {
 		}
 		if len(missing) > 0 {
 			v.with(ctx, func() {
-				v.fail("kamal/accessory-roles", rs.pos, rolesFix(names), "unknown roles "+strings.Join(missing, ", "))
+				v.fail("kamal/accessory-roles", rs.pos, rolesFix(names), "unknown roles "+listed(missing))
 			})
 		}
 	} else if r := n.get("role"); r != nil && r.kind != vRuby && r.kind != vNull && !slices.Contains(names, r.text) {
@@ -168,11 +167,11 @@ func rolesFix(names []string) string {
 	if len(names) == 0 {
 		return "define the role under servers, or give the accessory its hosts"
 	}
-	return "use a role defined under servers (" + strings.Join(names, ", ") + ")"
+	return "use a role defined under servers (" + listed(names) + ")"
 }
 
 // accessoryHosts are an accessory's hosts as Kamal finds them.
-func accessoryHosts(root *vnode, a *vnode, roles []role) []string {
+func accessoryHosts(a *vnode, roles []role, tags *taggedHosts) []string {
 	byRole := func(name string) []string {
 		for _, r := range roles {
 			if r.name == name {
@@ -195,19 +194,30 @@ func accessoryHosts(root *vnode, a *vnode, roles []role) []string {
 		}
 		return out
 	}
-	var tags []string
+	var want []string
 	if t := a.get("tag"); t != nil {
-		tags = []string{t.text}
+		want = []string{t.text}
 	} else if ts := a.get("tags"); ts != nil && ts.kind == vSeq {
 		for _, t := range ts.items {
-			tags = append(tags, t.text)
+			want = append(want, t.text)
 		}
 	}
+	return tags.hosts(want)
+}
+
+// taggedHosts are the hosts of the roles listed with tags (servers: {web:
+// [{1.2.3.4: db}]}), in order, indexed by tag.
+type taggedHosts struct {
+	names []string
+	byTag map[string][]int // indexes into names, increasing
+}
+
+func tagIndex(root *vnode) *taggedHosts {
+	t := &taggedHosts{byTag: map[string][]int{}}
 	servers := root.get("servers")
-	if len(tags) == 0 || servers == nil || servers.kind != vMap {
-		return nil
+	if servers == nil || servers.kind != vMap {
+		return t
 	}
-	var out []string
 	for _, name := range servers.keys {
 		list := servers.vals[name]
 		if list.kind != vSeq {
@@ -217,14 +227,40 @@ func accessoryHosts(root *vnode, a *vnode, roles []role) []string {
 			if h.kind != vMap || len(h.keys) != 1 {
 				continue
 			}
+			i := len(t.names)
+			t.names = append(t.names, h.keys[0])
 			ht := h.vals[h.keys[0]]
+			tags := []string{ht.text}
+			if ht.kind == vSeq {
+				tags = nil
+				for _, item := range ht.items {
+					tags = append(tags, item.text)
+				}
+			}
 			for _, tag := range tags {
-				if ht.text == tag || ht.kind == vSeq && slices.ContainsFunc(ht.items, func(i *vnode) bool { return i.text == tag }) {
-					out = append(out, h.keys[0])
-					break
+				if ix := t.byTag[tag]; len(ix) == 0 || ix[len(ix)-1] != i {
+					t.byTag[tag] = append(ix, i)
 				}
 			}
 		}
+	}
+	return t
+}
+
+// hosts are the hosts with any of the tags, each once, in order.
+func (t *taggedHosts) hosts(tags []string) []string {
+	var ix []int
+	for _, tag := range tags {
+		ix = append(ix, t.byTag[tag]...)
+	}
+	slices.Sort(ix)
+	ix = slices.Compact(ix)
+	out := make([]string, len(ix))
+	for k, i := range ix {
+		out[k] = t.names[i]
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

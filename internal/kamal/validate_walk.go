@@ -58,7 +58,7 @@ func unknownKeys(keys []string) string {
 	if len(keys) == 1 {
 		return "unknown key: " + keys[0]
 	}
-	return "unknown keys: " + strings.Join(keys, ", ")
+	return "unknown keys: " + listed(keys)
 }
 
 // value checks one key's value against its example.
