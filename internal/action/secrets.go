@@ -3,10 +3,12 @@ package action
 import (
 	"errors"
 	"fmt"
-	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"io/fs"
 	"path"
+	"path/filepath"
+	"strings"
 
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"github.com/kamal-ecr/kamal-ecr/internal/kamal"
 )
 
@@ -22,6 +24,9 @@ func checkSecrets(d Deps, in Inputs, cfg *kamal.Config) ([]*diag.Finding, error)
 		secretsPath = v.Text
 	}
 	root := kamal.AppRoot(in.ConfigFile)
+	if path.IsAbs(secretsPath) || !filepath.IsLocal(path.Join(root, secretsPath)) {
+		return []*diag.Finding{secretsOutside(cfg, secretsPath)}, nil
+	}
 	var found []string
 	defined := map[string]string{}
 	for _, name := range kamal.SecretsFiles(secretsPath, in.Destination) {
@@ -29,6 +34,11 @@ func checkSecrets(d Deps, in Inputs, cfg *kamal.Config) ([]*diag.Finding, error)
 		src, err := d.ReadFile(file)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
+		}
+		var fx interface{ Fix() string }
+		if errors.As(err, &fx) { // not a regular file, a loop of links…
+			return nil, &diag.Finding{Pos: diag.Pos{File: file}, Severity: diag.Error, Code: "secrets/unreadable",
+				Msg: fmt.Sprintf("secrets file %v", err), Fix: fx.Fix()}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read secrets file %s: %w", file, err)
@@ -65,6 +75,19 @@ func checkSecrets(d Deps, in Inputs, cfg *kamal.Config) ([]*diag.Finding, error)
 			Fix: fmt.Sprintf("add the line %s to %s, and set %s in kamal deploy's env", line, target, s.Name)})
 	}
 	return findings, errors.Join(missing...)
+}
+
+// secretsOutside is the warning for a secrets_path the action may not read:
+// Kamal allows an absolute one (on the machine that runs kamal deploy), and
+// the action reads nothing outside the workspace.
+func secretsOutside(cfg *kamal.Config, secretsPath string) *diag.Finding {
+	names := make([]string, 0, len(cfg.Secrets))
+	for _, s := range cfg.Secrets {
+		names = append(names, s.Name)
+	}
+	return &diag.Finding{Pos: cfg.SecretsPath.Pos, Severity: diag.Warning, Code: "secrets/outside-workspace",
+		Msg: fmt.Sprintf("secrets_path %s is outside the workspace, so the action did not read it: it could not check that the secrets define %s", secretsPath, strings.Join(names, ", ")),
+		Fix: "make sure the machine that runs kamal deploy has them there, or keep secrets_path inside the repository (the default is .kamal/secrets)"}
 }
 
 func joinFiles(files []string) string {

@@ -67,6 +67,7 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errors.New("the run took longer than "+timeout.String()))
 	defer cancel()
 	ws := workspace.New(cmp.Or(getenv("GITHUB_WORKSPACE"), "."))
+	defer ws.Close() // the next run on this workspace reads what this one wrote
 	deps := c.deps(gh, ws, getenv)
 	if f.lookup(gh)("iam-policy") == "true" {
 		return c.iamPolicy(ctx, deps, in)

@@ -19,12 +19,14 @@ import (
 const MaxFileSize = 4 << 20
 
 // Dir is the workspace root. Names are relative to it; they may not leave
-// it, lexically or through a symbolic link.
+// it, lexically or through a symbolic link. From its first read until Close
+// it holds the workspace's lock, so that runs on one workspace take turns.
 type Dir struct {
 	root string
 
 	mu   sync.Mutex
 	read map[string][]byte // real path → the bytes last read or written
+	lock *os.File          // the held lock, or nil
 }
 
 // New is the workspace at root.
@@ -36,7 +38,16 @@ type RefusedError struct {
 	Name, Why, How string
 }
 
-func (e *RefusedError) Error() string { return e.Name + ": " + e.Why }
+func (e *RefusedError) Error() string { return shorten(e.Name) + ": " + e.Why }
+
+// shorten keeps a name fit for a message however long the input was.
+func shorten(name string) string {
+	const keep = 120
+	if len(name) <= keep {
+		return name
+	}
+	return fmt.Sprintf("%s… (%d bytes)", name[:keep], len(name))
+}
 
 // Fix says what the user can do about it.
 func (e *RefusedError) Fix() string { return e.How }
@@ -51,18 +62,30 @@ func (d *Dir) resolve(name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("find workspace: %w", err)
 	}
-	real, err := filepath.EvalSymlinks(filepath.Join(root, name))
+	path := filepath.Join(root, name)
+	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
+		_, serr := os.Stat(path) // the system's reason, which EvalSymlinks does not keep
+		switch {
+		case errors.Is(serr, syscall.ELOOP):
+			return "", &RefusedError{name, "it is a loop of symbolic links", "point the link at the file itself"}
+		case errors.Is(serr, syscall.ENAMETOOLONG) || errors.Is(err, syscall.ENAMETOOLONG):
+			return "", &RefusedError{name, "the path is too long for a file name", "give the path of the file, relative to the workspace"}
+		}
 		return "", err // fs.ErrNotExist for a missing file or a dangling link
 	}
 	if rel, err := filepath.Rel(root, real); err != nil || !filepath.IsLocal(rel) {
-		return "", &RefusedError{name, "it is a link to a file outside the workspace", "point config-file at a file inside the repository"}
+		return "", &RefusedError{name, "it is a link to a file outside the workspace", "use a file inside the repository"}
 	}
 	return real, nil
 }
 
-// Read reads a regular file of at most MaxFileSize bytes.
+// Read reads a regular file of at most MaxFileSize bytes. Anything else (a
+// named pipe, a device, a directory) is refused before a read could block.
 func (d *Dir) Read(name string) ([]byte, error) {
+	if err := d.acquire(); err != nil {
+		return nil, err
+	}
 	real, err := d.resolve(name)
 	if err != nil {
 		return nil, err
@@ -78,7 +101,14 @@ func (d *Dir) Read(name string) ([]byte, error) {
 }
 
 func readBounded(name, real string) ([]byte, error) {
-	f, err := os.Open(real)
+	if info, err := os.Lstat(real); err != nil {
+		return nil, err
+	} else if err := regular(name, info); err != nil {
+		return nil, err
+	}
+	// Non-blocking, as the file may have become a pipe since: opening a
+	// pipe would wait for a writer. Regular files read the same either way.
+	f, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -87,8 +117,8 @@ func readBounded(name, real string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !info.Mode().IsRegular() {
-		return nil, &RefusedError{name, "it is not a regular file", "point config-file at a Kamal config file"}
+	if err := regular(name, info); err != nil {
+		return nil, err
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
@@ -100,6 +130,27 @@ func readBounded(name, real string) ([]byte, error) {
 	return b, nil
 }
 
+// regular refuses anything but a regular file, saying what it is.
+func regular(name string, info fs.FileInfo) error {
+	m := info.Mode()
+	what := ""
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	case m&fs.ModeDevice != 0:
+		what = "a device"
+	default:
+		what = "not a regular file"
+	}
+	return &RefusedError{name, "it is " + what + ", not a regular file; it was not read", "give the path of a regular file"}
+}
+
 // ErrChanged means the file on disk is no longer what was read from it.
 var ErrChanged = errors.New("the file changed on disk after it was read; it was not written")
 
@@ -109,6 +160,9 @@ var ErrChanged = errors.New("the file changed on disk after it was read; it was 
 // in its container, and later steps run as the runner's user, who must still
 // own the file. A file that changed since it was read is not written.
 func (d *Dir) Write(name string, data []byte) error {
+	if err := d.acquire(); err != nil {
+		return err
+	}
 	real, err := d.resolve(name)
 	if err != nil {
 		return err

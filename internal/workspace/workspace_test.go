@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func write(t *testing.T, path, s string, mode os.FileMode) {
@@ -121,7 +122,9 @@ func TestReadRefuses(t *testing.T) {
 		"random.yml":        "a link to a file outside the workspace",
 		"config/deploy.yml": "",
 	} {
-		_, err := New(dir).Read(name)
+		ws := New(dir)
+		_, err := ws.Read(name)
+		ws.Close()
 		var re *RefusedError
 		switch {
 		case want == "":
@@ -142,6 +145,115 @@ func TestReadRefusesDevice(t *testing.T) {
 	}
 	_, err := New("/").Read("dev/urandom")
 	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// A named pipe, a directory, a loop of links or a name too long for the
+// system are refused at once, naming the file: none is ever opened for a
+// read that could block.
+func TestReadRefusesOddFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "config", "deploy.yml.d"), 0o755)
+	if err := syscall.Mkfifo(filepath.Join(dir, "config", "deploy.yml"), 0o644); err != nil {
+		t.Skip("no mkfifo:", err)
+	}
+	syscall.Mkfifo(filepath.Join(dir, "secrets"), 0o644)
+	os.Symlink("secrets", filepath.Join(dir, "via-link"))
+	os.Symlink("loop-b", filepath.Join(dir, "loop-a"))
+	os.Symlink("loop-a", filepath.Join(dir, "loop-b"))
+	long := strings.Repeat("x", 100_000)
+	for name, want := range map[string]string{
+		"config/deploy.yml":   "config/deploy.yml: it is a named pipe (FIFO), not a regular file",
+		"via-link":            "via-link: it is a named pipe (FIFO)",
+		"config/deploy.yml.d": "it is a directory",
+		"loop-a":              "loop-a: it is a loop of symbolic links",
+		"config/loop":         "",
+		long:                  "the path is too long",
+	} {
+		if name == "config/loop" {
+			os.Symlink("loop", filepath.Join(dir, "config", "loop"))
+			want = "config/loop: it is a loop of symbolic links"
+		}
+		done := make(chan error, 1)
+		ws := New(dir)
+		go func() { _, err := ws.Read(name); done <- err }()
+		select {
+		case err := <-done:
+			var re *RefusedError
+			if !errors.As(err, &re) || !strings.Contains(err.Error(), want) || re.Fix() == "" {
+				t.Errorf("%.20s: err = %v, want %q", name, err, want)
+			}
+			if len(err.Error()) > 300 {
+				t.Errorf("%.20s: message of %d bytes", name, len(err.Error()))
+			}
+		case <-time.After(10 * time.Second): // a guard against hanging, not a speed target
+			t.Fatalf("%s: Read blocks", name)
+		}
+		ws.Close()
+	}
+}
+
+// Two runs on one workspace take turns from the first read to the last
+// write: the second reads what the first wrote, so no change is lost.
+func TestRunsOnOneWorkspaceTakeTurns(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config", "deploy.yml")
+	write(t, path, "options: mode=max\n", 0o644)
+	run := func(ws *Dir, edit func(string) string, read chan<- string, proceed <-chan struct{}) error {
+		defer ws.Close()
+		b, err := ws.Read("config/deploy.yml")
+		if err != nil {
+			return err
+		}
+		read <- string(b)
+		<-proceed
+		return ws.Write("config/deploy.yml", []byte(edit(string(b))))
+	}
+	firstRead, secondRead := make(chan string, 1), make(chan string, 1)
+	proceed := make(chan struct{})
+	close(proceed) // the second run goes on as soon as it has read
+	hold := make(chan struct{})
+	errs := make(chan error, 2)
+	go func() {
+		errs <- run(New(dir), func(s string) string { return strings.Replace(s, "mode=max", "mode=min", 1) }, firstRead, hold)
+	}()
+	<-firstRead
+	go func() {
+		errs <- run(New(dir), func(s string) string { return strings.TrimSuffix(s, "\n") + ",image-manifest=true\n" }, secondRead, proceed)
+	}()
+	select {
+	case got := <-secondRead:
+		t.Errorf("the second run read %q while the first held the workspace", got)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(hold)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if b, _ := os.ReadFile(path); string(b) != "options: mode=min,image-manifest=true\n" {
+		t.Errorf("file = %q: a change was lost", b)
+	}
+}
+
+// A run still holding the workspace makes the next one wait at most
+// LockWait, then fail saying so.
+func TestLockWaitEnds(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.yml"), "a\n", 0o644)
+	first := New(dir)
+	defer first.Close()
+	if _, err := first.Read("a.yml"); err != nil {
+		t.Fatal(err)
+	}
+	old := LockWait
+	LockWait = 50 * time.Millisecond
+	defer func() { LockWait = old }()
+	if _, err := New(dir).Read("a.yml"); err == nil || !strings.Contains(err.Error(), "another kamal-ecr run") {
 		t.Errorf("err = %v", err)
 	}
 }
