@@ -2,9 +2,13 @@ package kamal
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 )
 
 // Kamal's checks run on every config that loads. Whenever a patch succeeds, the result loads again, holds the two options,
@@ -46,6 +50,40 @@ func FuzzPatchCache(f *testing.F) {
 		end := e.Start + len(e.Text)
 		if !bytes.Equal(out[:e.Start], src[:e.Start]) || !bytes.Equal(out[end:], src[e.End:]) {
 			t.Fatalf("bytes changed outside the edit\nin:  %q\nout: %q", src, out)
+		}
+	})
+}
+
+// Any input loads or is refused with a finding that has a code and names
+// the file; no finding quotes an internal ERB placeholder.
+func FuzzLoad(f *testing.F) {
+	for _, s := range []string{
+		"image: a/b\nservice: <%= ENV['X']\n", "image: \"a/b\n\n\ny: 1\n", "a: b\rc: d\r",
+		"accessories:\n  <%= ENV['A'] %>:\n    image: <%= ENV['B'] %>\n", "x: [a, {b: c}, *d]\n",
+		"<% if ENV['A'] %>\nimage: a/b\n<% else %>\nimage: c/d\n<% end %>\n", "builder:\n  cache:\n    options:\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		read := func(string) ([]byte, error) { return src, nil }
+		c, err := Load(read, func(k string) string { return map[string]string{"A": "acc", "X": "x"}[k] }, "deploy.yml", "")
+		var f *diag.Finding
+		if err != nil {
+			if !errors.As(err, &f) || f.Code == "" || f.Pos.File != "deploy.yml" {
+				t.Fatalf("error without a code or file: %#v", err)
+			}
+			return
+		}
+		all := append(append([]*diag.Finding{}, c.Findings...), c.Validate().Problems...)
+		for _, a := range c.Accessories {
+			if strings.Contains(a.Name, "ERB") && bytes.Contains(src, []byte("<%")) && !bytes.Contains(src, []byte(a.Name)) {
+				t.Fatalf("accessory named by a placeholder: %q", a.Name)
+			}
+		}
+		for _, f := range all {
+			if f.Code == "" || f.Pos.File == "" {
+				t.Fatalf("finding without a code or file: %#v", f)
+			}
 		}
 	})
 }

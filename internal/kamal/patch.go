@@ -177,6 +177,9 @@ func (c *Config) PlanImage(a Accessory, ref string) (*Edit, error) {
 	v := a.Image
 	key := "accessories." + a.Name + ".image"
 	fix := "set it to " + ref + " by hand, or set rewrite-accessories: false"
+	if v.Shown() != v.Text { // ref is made from a secret
+		fix = "set it to the image through the cache by hand, or set rewrite-accessories: false"
+	}
 	switch {
 	case !v.Present() || v.Err != nil:
 		return nil, diag.Errorf(v.Pos, "patch/unreadable", fix, "%s cannot be read", key)
