@@ -51,8 +51,14 @@ type step struct {
 // newStep copies the fixture workspace and starts a local ECR with pull-through rules.
 func newStep(t *testing.T, with map[string]string) *step {
 	t.Helper()
+	return newStepFrom(t, filepath.Join("testdata", "e2e", "workspace"), with)
+}
+
+// newStepFrom is newStep with the workspace copied from dir.
+func newStepFrom(t *testing.T, dir string, with map[string]string) *step {
+	t.Helper()
 	ws := t.TempDir()
-	copyDir(t, filepath.Join("testdata", "e2e", "workspace"), ws)
+	copyDir(t, dir, ws)
 	srv := ecrtest.New(account, "us-east-1")
 	srv.AddRule(ecrtest.Rule{Prefix: "docker-hub", UpstreamURL: "registry-1.docker.io", UpstreamRegistry: "docker-hub"})
 	srv.AddRule(ecrtest.Rule{Prefix: "ecr-public", UpstreamURL: "public.ecr.aws", UpstreamRegistry: "ecr-public"})
@@ -149,6 +155,7 @@ func original(t *testing.T, name string) string {
 }
 
 func TestActionEndToEnd(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, map[string]string{"login": "true", "rewrite-accessories": "true", "images": "nginx:1.27\npublic.ecr.aws/docker/library/node:22\nquay.io/x/y:1"}).run()
 	if s.code != 0 {
 		t.Fatalf("exit %d\n%s%s", s.code, s.stdout.String(), s.stderr.String())
@@ -203,6 +210,7 @@ func TestActionEndToEnd(t *testing.T) {
 }
 
 func TestActionDestination(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, map[string]string{"destination": "staging", "pull-through-cache": "off", "image-tag-mutability": "IMMUTABLE_WITH_EXCLUSION"}).run()
 	if s.code != 0 {
 		t.Fatalf("exit %d\n%s", s.code, s.stdout.String())
@@ -220,6 +228,7 @@ func TestActionDestination(t *testing.T) {
 }
 
 func TestActionDryRun(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, map[string]string{"dry-run": "true", "login": "true"}).run()
 	if s.code != 0 {
 		t.Fatalf("exit %d\n%s", s.code, s.stdout.String())
@@ -242,6 +251,7 @@ func TestActionDryRun(t *testing.T) {
 }
 
 func TestActionFailuresLeaveConfigUntouched(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		inputs map[string]string
@@ -283,10 +293,11 @@ func TestActionFailuresLeaveConfigUntouched(t *testing.T) {
 }
 
 func TestActionConfigErrorAtLine(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, nil)
 	cfg := filepath.Join(s.workspace, "config", "deploy.yml")
-	src := strings.Replace(original(t, "config/deploy.yml"), "image: acme/shop", `image: <%= ENV["APP_IMAGE"] %>`, 1)
-	os.WriteFile(cfg, []byte(src), 0o644)
+	src := mustReplace(t, original(t, "config/deploy.yml"), "image: acme/shop", `image: <%= ENV["APP_IMAGE"] %>`)
+	must(t, os.WriteFile(cfg, []byte(src), 0o644))
 	s.run()
 	want := `::error col=8,file=config/deploy.yml,line=3,title=kamal-ecr::image: should be a string. Fix: the ERB here renders nothing because APP_IMAGE is not set at this step: set APP_IMAGE in the workflow's env`
 	if s.code != 2 || !strings.Contains(s.stdout.String(), want) {
@@ -308,6 +319,7 @@ func TestActionConfigErrorAtLine(t *testing.T) {
 // stops before any AWS call. Only a server read from a variable a later step
 // sets is taken from the registry input or STS.
 func TestActionRegistryRules(t *testing.T) {
+	t.Parallel()
 	const other = "999999999999.dkr.ecr.eu-west-1.amazonaws.com"
 	for _, tt := range []struct {
 		name, server string // the server: line, "" to remove it
@@ -338,8 +350,8 @@ func TestActionRegistryRules(t *testing.T) {
 			if tt.server == "" {
 				line += "\n"
 			}
-			src = strings.Replace(src, line, tt.server, 1)
-			os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+			src = mustReplace(t, src, line, tt.server)
+			must(t, os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644))
 			s.run()
 			if s.code != tt.code || !strings.Contains(s.stdout.String(), tt.want) {
 				t.Errorf("exit %d, want %d; stdout lacks %q:\n%s", s.code, tt.code, tt.want, s.stdout.String())
@@ -384,6 +396,7 @@ func TestActionCLI(t *testing.T) {
 // The built binary, started as the runner starts a container action, twice at
 // once against one registry: both succeed and each repository is created once.
 func TestBinaryConcurrentRuns(t *testing.T) {
+	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "kamal-ecr")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -416,7 +429,7 @@ func TestBinaryConcurrentRuns(t *testing.T) {
 			t.Errorf("run %d outputs = %v", i, out)
 		}
 		var names []string
-		json.Unmarshal([]byte(out["created"]), &names)
+		must(t, json.Unmarshal([]byte(out["created"]), &names))
 		created += len(names)
 		golden(t, filepath.Join("testdata", "e2e", "want", "deploy.default.yml"), s.file("config/deploy.yml"))
 		if sum := s.summary(); !strings.Contains(sum, "## kamal-ecr") || !strings.Contains(sum, "| `"+host+"/acme/shop-build-cache` | cache |") ||
@@ -475,6 +488,7 @@ func copyDir(t *testing.T, from, to string) {
 // With login, every secret the registry sections name must reach Kamal
 // through its secrets files; the check reads only whether each has a value.
 func TestActionRegistrySecrets(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, dest string
 		files      map[string]string // secrets files by workspace path
@@ -493,11 +507,11 @@ func TestActionRegistrySecrets(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStep(t, map[string]string{"login": "true", "destination": tt.dest})
-			src := strings.Replace(original(t, "config/deploy.yml"), "  password: <%= %x(aws ecr get-login-password) %>", "  password:\n    - KAMAL_REGISTRY_PASSWORD", 1)
-			os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+			src := mustReplace(t, original(t, "config/deploy.yml"), "  password: <%= %x(aws ecr get-login-password) %>", "  password:\n    - KAMAL_REGISTRY_PASSWORD")
+			must(t, os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644))
 			for name, content := range tt.files {
-				os.MkdirAll(filepath.Join(s.workspace, ".kamal"), 0o755)
-				os.WriteFile(filepath.Join(s.workspace, name), []byte(content), 0o600)
+				must(t, os.MkdirAll(filepath.Join(s.workspace, ".kamal"), 0o755))
+				must(t, os.WriteFile(filepath.Join(s.workspace, name), []byte(content), 0o600))
 			}
 			s.run()
 			if s.code != tt.code || !strings.Contains(s.stdout.String(), tt.want) {
@@ -516,8 +530,9 @@ func TestActionRegistrySecrets(t *testing.T) {
 // The config is read only inside the workspace: nothing outside is read or
 // quoted, and a link inside it is edited at its target and stays a link.
 func TestActionConfigPath(t *testing.T) {
+	t.Parallel()
 	outside := t.TempDir()
-	os.WriteFile(filepath.Join(outside, "deploy.yml"), []byte("root:x:0:0:root:/root:/bin/bash\n"), 0o644)
+	must(t, os.WriteFile(filepath.Join(outside, "deploy.yml"), []byte("root:x:0:0:root:/root:/bin/bash\n"), 0o644))
 	for _, tt := range []struct{ name, file, want string }{
 		{"absolute", "/etc/passwd", `input config-file: "/etc/passwd" is outside the workspace`},
 		{"dot-dot", "../deploy.yml", `input config-file: "../deploy.yml" is outside the workspace`},
@@ -525,7 +540,7 @@ func TestActionConfigPath(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStep(t, map[string]string{"config-file": tt.file})
-			os.Symlink(outside, filepath.Join(s.workspace, "out"))
+			must(t, os.Symlink(outside, filepath.Join(s.workspace, "out")))
 			s.run()
 			if s.code != 2 || !strings.Contains(s.stdout.String(), tt.want) || strings.Contains(s.stdout.String(), "root:") {
 				t.Errorf("exit %d; stdout lacks %q or quotes the file:\n%s", s.code, tt.want, s.stdout.String())
@@ -536,7 +551,7 @@ func TestActionConfigPath(t *testing.T) {
 		s := newStep(t, map[string]string{"pull-through-cache": "off"})
 		cfg := filepath.Join(s.workspace, "config", "deploy.yml")
 		os.Rename(cfg, filepath.Join(s.workspace, "config", "real.yml"))
-		os.Symlink("real.yml", cfg)
+		must(t, os.Symlink("real.yml", cfg))
 		if s.run(); s.code != 0 {
 			t.Fatalf("exit %d\n%s", s.code, s.stdout.String())
 		}
@@ -551,6 +566,7 @@ func TestActionConfigPath(t *testing.T) {
 
 // A server from a variable a later step sets is not "computed by Ruby".
 func TestDeferredServerNoSkipNotice(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, nil).replace("config/deploy.yml", "  server: "+host, `  server: <%= ENV["ECR_REGISTRY"] %>`).
 		replace("config/deploy.yml", "  password: <%= %x(aws ecr get-login-password) %>", "  password: [KAMAL_REGISTRY_PASSWORD]")
 	s.run()
@@ -563,12 +579,25 @@ func TestDeferredServerNoSkipNotice(t *testing.T) {
 // a fixture reformatted under a test must not leave it testing nothing.
 func (s *step) replace(name, old, new string) *step {
 	s.t.Helper()
-	src := s.file(name)
-	if !strings.Contains(src, old) {
-		s.t.Fatalf("%s has no %q to replace", name, old)
-	}
-	s.write(name, strings.Replace(src, old, new, 1))
+	s.write(name, mustReplace(s.t, s.file(name), old, new))
 	return s
+}
+
+// mustReplace replaces the first old in src, failing when there is none.
+func mustReplace(t testing.TB, src, old, new string) string {
+	t.Helper()
+	if !strings.Contains(src, old) {
+		t.Fatalf("no %q to replace", old)
+	}
+	return strings.Replace(src, old, new, 1)
+}
+
+// must fails the test on a set-up call's error.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // write puts a file into the workspace, making its directory.

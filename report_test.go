@@ -18,6 +18,7 @@ import (
 // After a failure nothing is reported as changed, and repositories say what
 // happened to them.
 func TestReportAfterFailure(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, nil)
 	s.srv.Deny("CreateRepository")
 	s.run()
@@ -40,6 +41,7 @@ func TestReportAfterFailure(t *testing.T) {
 }
 
 func TestReportDryRun(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, map[string]string{"dry-run": "true", "rewrite-accessories": "true"}).run()
 	out := s.stdout.String()
 	if s.code != 0 || !strings.Contains(out, "builder.cache.options would change from mode=max to mode=max,image-manifest=true,oci-mediatypes=true") ||
@@ -51,6 +53,7 @@ func TestReportDryRun(t *testing.T) {
 // Without credentials a dry run reads no rules, and says so instead of
 // claiming that no rule matches.
 func TestReportRulesNotRead(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, map[string]string{"dry-run": "true"})
 	delete(s.env, "AWS_ACCESS_KEY_ID")
 	delete(s.env, "AWS_SECRET_ACCESS_KEY")
@@ -66,6 +69,7 @@ func TestReportRulesNotRead(t *testing.T) {
 
 // A repository the action may not create fails the run, dry or not.
 func TestMissingRepositoryWithoutCreate(t *testing.T) {
+	t.Parallel()
 	for _, dry := range []string{"false", "true"} {
 		s := newStep(t, map[string]string{"create-repositories": "false", "dry-run": dry}).run()
 		want := "ECR repository acme/shop does not exist and create-repositories is false, so Kamal's push would fail"
@@ -81,6 +85,7 @@ func TestMissingRepositoryWithoutCreate(t *testing.T) {
 // The summary's diff is a real patch: git apply turns the original files
 // into the written ones, both of them.
 func TestSummaryDiffApplies(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("no git")
 	}
@@ -88,7 +93,7 @@ func TestSummaryDiffApplies(t *testing.T) {
 	stagingCache := "builder:\n  cache:\n    options: mode=min\n"
 	dest := filepath.Join(s.workspace, "config", "deploy.staging.yml")
 	b, _ := os.ReadFile(dest)
-	os.WriteFile(dest, append(b, stagingCache...), 0o644)
+	must(t, os.WriteFile(dest, append(b, stagingCache...), 0o644))
 	orig := t.TempDir()
 	copyDir(t, s.workspace, orig)
 	s.run()
@@ -103,7 +108,7 @@ func TestSummaryDiffApplies(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no diff in the summary:\n%s", s.summary())
 	}
-	os.WriteFile(filepath.Join(orig, "p.diff"), []byte(m[1]), 0o644)
+	must(t, os.WriteFile(filepath.Join(orig, "p.diff"), []byte(m[1]), 0o644))
 	cmd := exec.Command("git", "apply", "p.diff")
 	cmd.Dir = orig
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -122,10 +127,11 @@ func TestSummaryDiffApplies(t *testing.T) {
 
 // Values from the config cannot turn into HTML, links or table cells.
 func TestSummaryEscapes(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, map[string]string{"pull-through-cache": "docker.io=docker-hub"})
 	cfg := filepath.Join(s.workspace, "config", "deploy.yml")
-	src := strings.Replace(original(t, "config/deploy.yml"), "  db:\n", "  \"<img src=x onerror=alert(1)>|`[x](http://e)`\":\n    image: redis:7\n    host: 10.0.0.10\n  db:\n", 1)
-	os.WriteFile(cfg, []byte(src), 0o644)
+	src := mustReplace(t, original(t, "config/deploy.yml"), "  db:\n", "  \"<img src=x onerror=alert(1)>|`[x](http://e)`\":\n    image: redis:7\n    host: 10.0.0.10\n  db:\n")
+	must(t, os.WriteFile(cfg, []byte(src), 0o644))
 	s.run()
 	summary := s.summary()
 	prose := regexp.MustCompile("(?s)```diff\n.*?```").ReplaceAllString(summary, "") // a fence shows its text as it is
@@ -171,6 +177,7 @@ func withoutCodeSpans(s string) string {
 }
 
 func TestNoLoginOutputsWithoutLogin(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, nil).run()
 	b, _ := os.ReadFile(s.env["GITHUB_OUTPUT"])
 	if s.code != 0 || bytes.Contains(b, []byte("registry-username")) || bytes.Contains(b, []byte("registry-password")) {
@@ -179,9 +186,10 @@ func TestNoLoginOutputsWithoutLogin(t *testing.T) {
 }
 
 func TestEmptyWorkspaceHint(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, nil)
-	os.RemoveAll(s.workspace)
-	os.Mkdir(s.workspace, 0o755)
+	must(t, os.RemoveAll(s.workspace))
+	must(t, os.Mkdir(s.workspace, 0o755))
 	s.run()
 	if s.code != 2 || !strings.Contains(s.stdout.String(), "the workspace is empty: add actions/checkout before this step") {
 		t.Errorf("exit %d\n%s", s.code, s.stdout.String())
@@ -191,6 +199,7 @@ func TestEmptyWorkspaceHint(t *testing.T) {
 // A stopped run ends within the grace period, whatever AWS is doing, and
 // says it was stopped, with the config untouched.
 func TestStopWhileAWSHangs(t *testing.T) {
+	t.Parallel()
 	hang := make(chan struct{})
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -213,6 +222,7 @@ func TestStopWhileAWSHangs(t *testing.T) {
 }
 
 func TestCLIHelpVersionAndInputs(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"--help"}, nil, &stdout, &stderr); code != 0 {
 		t.Errorf("--help exit %d", code)
@@ -262,6 +272,7 @@ func TestCLIListInputs(t *testing.T) {
 // app-lifecycle-keep below retain_containers would expire versions Kamal
 // offers for rollback: refused before any AWS call.
 func TestAppLifecycleKeep(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, map[string]string{"app-lifecycle-keep": "3"}).run()
 	if s.code != 2 || !strings.Contains(s.stdout.String(), "input app-lifecycle-keep: 3 is below retain_containers (5, config/deploy.yml)") || len(s.srv.Calls()) != 0 {
 		t.Errorf("exit %d, calls %v\n%s", s.code, s.srv.Calls(), s.stdout.String())
@@ -282,9 +293,10 @@ func TestAppLifecycleKeep(t *testing.T) {
 // A destination file that builds its hosts in Ruby does not stop the deploy:
 // the hosts are not needed, the cache is patched in the base file.
 func TestDestinationWithRubyHosts(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, map[string]string{"destination": "stage"})
 	dest := "<% web_ips = `bash .kamal/server-ips web stage`.strip.split(',') %>\nservers:\n  web:\n    hosts:\n<%= web_ips.map { |ip| \"      - #{ip}\" }.join(\"\\n\") %>\nbuilder:\n  args:\n    RAILS_ENV: staging\n"
-	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.stage.yml"), []byte(dest), 0o644)
+	must(t, os.WriteFile(filepath.Join(s.workspace, "config", "deploy.stage.yml"), []byte(dest), 0o644))
 	s.run()
 	if s.code != 0 || !strings.Contains(s.file("config/deploy.yml"), "image-manifest=true") || s.file("config/deploy.stage.yml") != dest {
 		t.Fatalf("exit %d\n%s", s.code, s.stdout.String())
@@ -295,8 +307,9 @@ func TestDestinationWithRubyHosts(t *testing.T) {
 }
 
 func TestWholeFileRubyStops(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, nil)
-	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte("<%= ERB.new(File.read(\"config/base.yml\")).result %>\n"), 0o644)
+	must(t, os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte("<%= ERB.new(File.read(\"config/base.yml\")).result %>\n"), 0o644))
 	s.run()
 	if s.code != 2 || !strings.Contains(s.stdout.String(), "::error col=1,file=config/deploy.yml,line=1,title=kamal-ecr::this config is written by Ruby, which the action does not run") ||
 		placeholder.MatchString(s.stdout.String()+s.summary()) {
@@ -311,6 +324,7 @@ var placeholder = regexp.MustCompile(`ERB[0-9a-z]+_`)
 // check: true asks AWS nothing, writes nothing, and fails when the config
 // would change or Kamal would refuse it, with the diff and the annotations.
 func TestCheckMode(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, map[string]string{"check": "true"})
 	delete(s.env, "AWS_ACCESS_KEY_ID")
 	delete(s.env, "AWS_SECRET_ACCESS_KEY")
@@ -329,16 +343,16 @@ func TestCheckMode(t *testing.T) {
 
 	// Nothing to change and nothing Kamal refuses: it passes.
 	ok := newStep(t, map[string]string{"check": "true", "patch-cache": "false", "pull-through-cache": "off"})
-	src := strings.Replace(original(t, "config/deploy.yml"), "options: mode=max   # every stage", "options: mode=max,image-manifest=true,oci-mediatypes=true", 1)
-	os.WriteFile(filepath.Join(ok.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	src := mustReplace(t, original(t, "config/deploy.yml"), "options: mode=max   # every stage", "options: mode=max,image-manifest=true,oci-mediatypes=true")
+	must(t, os.WriteFile(filepath.Join(ok.workspace, "config", "deploy.yml"), []byte(src), 0o644))
 	if ok.run(); ok.code != 0 {
 		t.Errorf("clean config: exit %d\n%s", ok.code, ok.stdout.String())
 	}
 
 	// Kamal would refuse it: exit 1 with Kamal's message at the line, and the diff still shown.
 	bad := newStep(t, map[string]string{"check": "true"})
-	src = strings.Replace(original(t, "config/deploy.yml"), "builder:\n", "healthcheck:\n  path: /up\nbuilder:\n", 1)
-	os.WriteFile(filepath.Join(bad.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	src = mustReplace(t, original(t, "config/deploy.yml"), "builder:\n", "healthcheck:\n  path: /up\nbuilder:\n")
+	must(t, os.WriteFile(filepath.Join(bad.workspace, "config", "deploy.yml"), []byte(src), 0o644))
 	bad.run()
 	if bad.code != 1 || !strings.Contains(bad.stdout.String(), "::error col=1,file=config/deploy.yml,line=14,title=kamal-ecr::unknown key: healthcheck. Fix: Kamal 2 moved healthcheck: under proxy (path → proxy.healthcheck.path, port → proxy.app_port") ||
 		!strings.Contains(bad.summary(), "```diff") {
@@ -349,15 +363,16 @@ func TestCheckMode(t *testing.T) {
 // Kamal's refusals stop a real run at the line, before AWS; validate: false
 // lets a team that knows better go on.
 func TestValidateInput(t *testing.T) {
-	src := strings.Replace(original(t, "config/deploy.yml"), "  username: AWS\n", "", 1)
+	t.Parallel()
+	src := mustReplace(t, original(t, "config/deploy.yml"), "  username: AWS\n", "")
 	s := newStep(t, nil)
-	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	must(t, os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644))
 	s.run()
 	if s.code != 2 || len(s.srv.Calls()) != 0 || !strings.Contains(s.stdout.String(), "::error col=1,file=config/deploy.yml,line=9,title=kamal-ecr::registry/username: is required. Fix: add username: AWS") {
 		t.Errorf("exit %d, calls %v\n%s", s.code, s.srv.Calls(), s.stdout.String())
 	}
 	s = newStep(t, map[string]string{"validate": "false"})
-	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
+	must(t, os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644))
 	if s.run(); s.code != 0 {
 		t.Errorf("validate: false: exit %d\n%s", s.code, s.stdout.String())
 	}
@@ -365,11 +380,12 @@ func TestValidateInput(t *testing.T) {
 
 // A check with login still checks that the registry's secrets reach Kamal.
 func TestCheckModeSecrets(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, map[string]string{"check": "true", "login": "true"})
-	src := strings.Replace(original(t, "config/deploy.yml"), "  password: <%= %x(aws ecr get-login-password) %>", "  password:\n    - KAMAL_REGISTRY_PASSWORD", 1)
-	os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644)
-	os.MkdirAll(filepath.Join(s.workspace, ".kamal"), 0o755)
-	os.WriteFile(filepath.Join(s.workspace, ".kamal", "secrets"), []byte("OTHER=1\n"), 0o600)
+	src := mustReplace(t, original(t, "config/deploy.yml"), "  password: <%= %x(aws ecr get-login-password) %>", "  password:\n    - KAMAL_REGISTRY_PASSWORD")
+	must(t, os.WriteFile(filepath.Join(s.workspace, "config", "deploy.yml"), []byte(src), 0o644))
+	must(t, os.MkdirAll(filepath.Join(s.workspace, ".kamal"), 0o755))
+	must(t, os.WriteFile(filepath.Join(s.workspace, ".kamal", "secrets"), []byte("OTHER=1\n"), 0o600))
 	s.run()
 	if s.code != 1 || len(s.srv.Calls()) != 0 || !strings.Contains(s.stdout.String(), "registry.password names the secret KAMAL_REGISTRY_PASSWORD, but .kamal/secrets does not define it") {
 		t.Errorf("exit %d, calls %v\n%s", s.code, s.srv.Calls(), s.stdout.String())
@@ -378,6 +394,7 @@ func TestCheckModeSecrets(t *testing.T) {
 
 // With pull-through-cache off, the summary does not claim the rules went unread.
 func TestSummaryRulesOff(t *testing.T) {
+	t.Parallel()
 	s := newStep(t, map[string]string{"pull-through-cache": "off"}).run()
 	if s.code != 0 || !strings.Contains(s.summary(), "No pull-through cache rules (pull-through-cache: off)") || strings.Contains(s.summary(), "were not read") {
 		t.Errorf("exit %d\n%s", s.code, s.summary())

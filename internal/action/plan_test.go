@@ -52,6 +52,7 @@ type repoWant struct {
 }
 
 func TestNewPlan(t *testing.T) {
+	t.Parallel()
 	base := "service: shop\nimage: acme/shop\nregistry:\n  server: " + reg + "\nbuilder:\n  arch: amd64\n"
 	for _, tt := range []struct {
 		name   string
@@ -111,6 +112,7 @@ func TestNewPlan(t *testing.T) {
 }
 
 func TestNewPlanErrors(t *testing.T) {
+	t.Parallel()
 	h, _ := registry.ParseHost(reg)
 	for _, tt := range []struct{ name, src, want string }{
 		{"erb image", "image: <%= ENV['APP'] %>\n", "config/deploy.yml:1:8: image: ERB <%= ENV['APP'] %> is empty: environment variable APP is not set"},
@@ -127,6 +129,7 @@ func TestNewPlanErrors(t *testing.T) {
 }
 
 func TestPlanTranslate(t *testing.T) {
+	t.Parallel()
 	src := "image: acme/shop\naccessories:\n  db:\n    image: mysql:8.4\n  own:\n    image: acme/tool:1\n    registry:\n      server: 999999999999.dkr.ecr.eu-west-1.amazonaws.com\n  erb:\n    image: <%= ENV['NOPE'] %>\nproxy:\n  run:\n    registry: ghcr.io\n"
 	c := config(t, "", map[string]string{"config/deploy.yml": src})
 	h, _ := registry.ParseHost(reg)
@@ -168,6 +171,7 @@ func TestPlanTranslate(t *testing.T) {
 }
 
 func TestRuleSet(t *testing.T) {
+	t.Parallel()
 	p := &Plan{}
 	got := ruleSet([]registry.Rule{
 		{Prefix: "docker-hub", UpstreamURL: "registry-1.docker.io", UpstreamRegistry: "docker-hub"},
@@ -191,6 +195,7 @@ func TestRuleSet(t *testing.T) {
 }
 
 func TestParseInputs(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		set  map[string]string
 		want string

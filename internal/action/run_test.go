@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 // When the second of two edited files cannot be written, the first is put
 // back: on any failure the config is byte-identical to before.
 func TestRunWritesAllOrNothing(t *testing.T) {
+	t.Parallel()
 	files := map[string]string{
 		"config/deploy.yml":    "image: acme/shop\nregistry:\n  server: " + reg + "\nbuilder:\n  arch: amd64\n  cache:\n    type: registry\naccessories:\n  db:\n    image: mysql:8.4\n",
 		"config/deploy.qa.yml": "builder:\n  cache:\n    options: mode=max\n",
@@ -78,6 +79,7 @@ func TestRunWritesAllOrNothing(t *testing.T) {
 
 // Only a refusal names an IAM action; the network and a stop do not.
 func TestRulesFixMatchesCause(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		err  error

@@ -13,6 +13,7 @@ import (
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestInputKeepsHyphens(t *testing.T) {
+	t.Parallel()
 	e := New(env(map[string]string{"INPUT_CONFIG-FILE": "  config/deploy.yml \n", "INPUT_DRY-RUN": ""}), nil, nil)
 	if v, ok := e.Input("config-file"); v != "config/deploy.yml" || !ok {
 		t.Errorf("config-file = %q, %v", v, ok)
@@ -23,6 +24,7 @@ func TestInputKeepsHyphens(t *testing.T) {
 }
 
 func TestOutputsUseRandomHeredocs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "output")
 	e := New(env(map[string]string{"GITHUB_OUTPUT": out, "GITHUB_ACTIONS": "true"}), &bytes.Buffer{}, &bytes.Buffer{})
@@ -41,6 +43,7 @@ func TestOutputsUseRandomHeredocs(t *testing.T) {
 }
 
 func TestOutputsOutsideActionsHideSecrets(t *testing.T) {
+	t.Parallel()
 	var stdout bytes.Buffer
 	e := New(env(nil), &stdout, &bytes.Buffer{})
 	e.SetOutputs([]Output{{Name: "registry-password", Value: "hunter2", Secret: true}, {Name: "image", Value: "x"}})
@@ -50,6 +53,7 @@ func TestOutputsOutsideActionsHideSecrets(t *testing.T) {
 }
 
 func TestAnnotationsAndMask(t *testing.T) {
+	t.Parallel()
 	var stdout bytes.Buffer
 	e := New(env(map[string]string{"GITHUB_ACTIONS": "true"}), &stdout, &bytes.Buffer{})
 	e.Mask("s3cret")
@@ -63,6 +67,7 @@ func TestAnnotationsAndMask(t *testing.T) {
 }
 
 func TestSummaryLimit(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "summary")
 	e := New(env(map[string]string{"GITHUB_STEP_SUMMARY": path}), nil, nil)
 	if err := e.Summary(strings.Repeat("é", maxSummary)); err != nil {
@@ -75,6 +80,7 @@ func TestSummaryLimit(t *testing.T) {
 }
 
 func TestGroupStopsCommands(t *testing.T) {
+	t.Parallel()
 	var stdout bytes.Buffer
 	New(env(map[string]string{"GITHUB_ACTIONS": "true"}), &stdout, nil).Group("plan", "image: ::error::spoofed\n")
 	re := regexp.MustCompile(`^::group::plan\n::stop-commands::(kamal-ecr-\w+)\nimage: ::error::spoofed\n::(kamal-ecr-\w+)::\n::endgroup::\n$`)
@@ -85,6 +91,7 @@ func TestGroupStopsCommands(t *testing.T) {
 }
 
 func TestCut(t *testing.T) {
+	t.Parallel()
 	diff := "## kamal-ecr\n\n````diff\n" + strings.Repeat("+x: "+strings.Repeat("a", 100)+"\n", 200) + "````\n\n### Notes\n"
 	got := Cut(diff, 4096, "cut here")
 	if len(got) > 4096 || !strings.HasSuffix(got, "````\n\n_(cut here)_\n") {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestUnified(t *testing.T) {
+	t.Parallel()
 	before := "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\n"
 	after := "a\nb\nc\nD\ne\nf\ng\nh\ni\nj\nk\nL\nm\n"
 	want := `--- a/config/deploy.yml
@@ -42,6 +43,7 @@ func TestUnified(t *testing.T) {
 // the shapes the action edits: a changed line, inserted lines, CRLF, a last
 // line without a line break, two edits close together and far apart.
 func TestUnifiedGitApply(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("no git")
 	}
@@ -58,10 +60,10 @@ func TestUnifiedGitApply(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "config", "deploy.yml")
-			os.MkdirAll(filepath.Dir(path), 0o755)
-			os.WriteFile(path, []byte(c[0]), 0o644)
+			must(t, os.MkdirAll(filepath.Dir(path), 0o755))
+			must(t, os.WriteFile(path, []byte(c[0]), 0o644))
 			patch := filepath.Join(dir, "p.diff")
-			os.WriteFile(patch, []byte(unified("config/deploy.yml", c[0], c[1])), 0o644)
+			must(t, os.WriteFile(patch, []byte(unified("config/deploy.yml", c[0], c[1])), 0o644))
 			cmd := exec.Command("git", "apply", "--whitespace=nowarn", patch)
 			cmd.Dir = dir
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -95,5 +97,12 @@ func TestCutDiff(t *testing.T) {
 	}
 	if all := cutDiff(d, 1<<20); all.text != d || all.more != 0 {
 		t.Errorf("an uncut diff: %d more", all.more)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

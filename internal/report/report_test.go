@@ -11,6 +11,7 @@ import (
 )
 
 func TestAnnotationsOncePerProblem(t *testing.T) {
+	t.Parallel()
 	same := errors.New("no usable AWS credentials")
 	placed := &diag.Finding{Pos: diag.Pos{File: "config/deploy.yml", Line: 3}, Severity: diag.Warning, Msg: "image is wrong", Fix: "rename it"}
 	got := Annotations(&action.Result{}, errors.Join(errors.Join(same, errors.New("no usable AWS credentials")), placed))
