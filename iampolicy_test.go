@@ -23,12 +23,15 @@ func TestIAMPolicyIsSufficient(t *testing.T) {
 		has    string // an action the policy must have
 		lacks  string // and one it must not
 	}{
-		{"defaults", nil, false, "ecr:PutLifecyclePolicy", "ecr:GetAuthorizationToken"},
+		{"defaults but verify-images false", nil, false, "ecr:PutLifecyclePolicy", "ecr:GetAuthorizationToken"},
+		// verify-images pulls with the token, and tests a failing rule's credentials; the pulls need the
+		// registry API, which an in-process run cannot reach (verify_test.go runs them): the policy only
+		{"verify-images", map[string]string{"verify-images": "true"}, false, "ecr:ValidatePullThroughCacheRule", "ecr:TagResource"},
 		{"create-repositories false", map[string]string{"create-repositories": "false"}, true, "ecr:DescribeRepositories", "ecr:PutLifecyclePolicy"},
-		{"login", map[string]string{"login": "true"}, false, "ecr:GetAuthorizationToken", "ecr:TagResource"},
+		{"login", map[string]string{"login": "true", "verify-images": "false"}, false, "ecr:GetAuthorizationToken", "ecr:TagResource"},
 		{"explicit pairs", map[string]string{"pull-through-cache": "docker.io=docker-hub"}, false, "repository/docker-hub/*", "ecr:DescribePullThroughCacheRules"},
 		{"off", map[string]string{"pull-through-cache": "off"}, false, "ecr:CreateRepository", "ecr:BatchImportUpstreamImage"},
-		{"tags", map[string]string{"repository-tags": "team=web"}, false, "ecr:TagResource", "ecr:GetAuthorizationToken"},
+		{"tags", map[string]string{"repository-tags": "team=web"}, false, "ecr:TagResource", "kms:"},
 		{"app policy, no cache policy", map[string]string{"app-lifecycle-keep": "10", "cache-lifecycle-days": "0"}, false, "repository/acme/shop\"", "kms:"},
 		{"extra repositories", map[string]string{"extra-repositories": "acme/worker"}, false, "repository/acme/worker", "kms:"},
 		{"KMS", map[string]string{"encryption-type": "KMS", "kms-key": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, false,
@@ -50,6 +53,12 @@ func TestIAMPolicyIsSufficient(t *testing.T) {
 			policy, err := ecrtest.ParsePolicy(doc)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.inputs["verify-images"] == "true" {
+				if !strings.Contains(string(doc), "ecr:GetAuthorizationToken") {
+					t.Errorf("verify-images without ecr:GetAuthorizationToken:\n%s", doc)
+				}
+				return
 			}
 			for _, exist := range []bool{false, true} {
 				if tt.exist && !exist {

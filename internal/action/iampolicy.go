@@ -82,8 +82,10 @@ func IAMPolicy(ctx context.Context, d Deps, in Inputs) (*PolicyResult, error) {
 func policyRequest(in Inputs, plan *Plan, translations []Translation) iampolicy.Request {
 	h := plan.Host
 	r := iampolicy.Request{Partition: h.Partition(), Region: h.Region, Account: h.Account,
-		Create: in.CreateRepositories, Tags: len(in.Settings.Tags) > 0, Token: in.Login, Discover: in.Discover,
+		Create: in.CreateRepositories, Tags: len(in.Settings.Tags) > 0, Discover: in.Discover,
 		KMS: in.Settings.Encryption == types.EncryptionTypeKms}
+	verify := in.VerifyImages && len(plan.Sources) > 0 // the pulls use the token Kamal's servers log in with
+	r.Token, r.Validate = in.Login || verify, verify
 	if iampolicy.IsARN(in.Settings.KMSKey) {
 		r.KMSKey = in.Settings.KMSKey
 	}

@@ -133,7 +133,7 @@ func (s *Server) refused(op string, req map[string]any) string {
 	}
 	var need [][2]string // action, resource
 	switch op {
-	case "GetAuthorizationToken", "DescribePullThroughCacheRules":
+	case "GetAuthorizationToken", "DescribePullThroughCacheRules", "ValidatePullThroughCacheRule": // no resource-level permissions
 		need = append(need, [2]string{op, "*"})
 	case "DescribeRepositories":
 		names, _ := req["repositoryNames"].([]any)
