@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -116,5 +117,41 @@ func TestREADMEIAMPolicy(t *testing.T) {
 	}
 	if shown != stdout.String() {
 		t.Errorf("the README's policy differs from what kamal-ecr %s prints:\n%s", strings.Join(args, " "), stdout.String())
+	}
+}
+
+// What the policy cannot say goes to stderr; a bad input prints no policy.
+func TestIAMPolicyNotices(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		inputs    map[string]string
+		otherAcct bool
+		code      int
+		stdout    string // in the policy
+		stderr    string
+	}{
+		{"another account", nil, true, 0, "arn:aws:ecr:us-east-1:210987654321:repository/acme/shop",
+			"the registry is in account 210987654321 and these credentials in " + account},
+		{"KMS alias", map[string]string{"encryption-type": "KMS", "kms-key": "alias/ecr"}, false, 0, `"arn:aws:kms:us-east-1:` + account + `:key/*"`,
+			`kms-key "alias/ecr" is not a key ARN`},
+		{"bad input", map[string]string{"cache-lifecycle-days": "seven"}, false, 2, "", "cache-lifecycle-days"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStep(t, tt.inputs)
+			delete(s.env, "GITHUB_ACTIONS")
+			if tt.otherAcct {
+				cfg := filepath.Join(s.workspace, "config", "deploy.yml")
+				b, _ := os.ReadFile(cfg)
+				os.WriteFile(cfg, bytes.ReplaceAll(b, []byte(account+".dkr.ecr"), []byte("210987654321.dkr.ecr")), 0o644)
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"--iam-policy"}, s.env, &stdout, &stderr)
+			if code != tt.code || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("exit %d, stderr:\n%s", code, stderr.String())
+			}
+			if tt.stdout == "" && stdout.Len() > 0 || !strings.Contains(stdout.String(), tt.stdout) {
+				t.Errorf("stdout:\n%s", stdout.String())
+			}
+		})
 	}
 }
