@@ -91,19 +91,12 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 	res = &Result{}
 	defer func() { sortFindings(res.Findings) }() // last: after every finding is in
 	res.Findings = append(res.Findings, in.Notes...)
-	cfg, err := kamal.Load(d.ReadFile, d.Getenv, in.ConfigFile, in.Destination)
+	cfg, refused, err := load(d, in, res)
 	if err != nil {
 		return res, err
 	}
-	for _, v := range cfg.SecretValues() { // before any of them can be printed
-		d.Mask(v)
-	}
-	kamalRefusals, actionRefusals := refusals(in, cfg, res)
-	if len(actionRefusals) > 0 || len(kamalRefusals) > 0 && !in.Check {
-		return res, errors.Join(append(kamalRefusals, actionRefusals...)...)
-	}
-	if len(kamalRefusals) > 0 { // a check goes on to show the diff too
-		defer func() { err = errors.Join(append(kamalRefusals, err)...) }()
+	if refused != nil { // a check goes on to show the diff too
+		defer func() { err = errors.Join(refused, err) }()
 	}
 	if in.Login {
 		findings, err := checkSecrets(d, in, cfg)
@@ -150,18 +143,9 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 	if plan.CacheEdit != nil {
 		edits = append([]*kamal.Edit{plan.CacheEdit}, rewrites...)
 	}
-	var files map[string][]byte
-	if len(edits) > 0 {
-		if files, _, err = cfg.Apply(edits); err != nil {
-			return res, fmt.Errorf("internal error, config left unchanged: %w", err)
-		}
-		res.Edits = edits
-		res.ConfigFile = edits[0].File // the cache edit's file when there is one
-		for _, f := range cfg.Files {
-			if after, ok := files[f.Path]; ok {
-				res.Changes = append(res.Changes, FileChange{Path: f.Path, Before: f.Src, After: after})
-			}
-		}
+	files, err := applyEdits(cfg, edits, res)
+	if err != nil {
+		return res, err
 	}
 	if in.Check && len(edits) > 0 {
 		return res, &CheckError{Files: res.ChangedFiles()}
@@ -344,6 +328,42 @@ func planned(plan *Plan, in Inputs) []registry.Status {
 		}
 	}
 	return out
+}
+
+// load reads the config and masks its secrets before any can be printed.
+// Refusals stop the run, except Kamal's in a check, returned as refused.
+func load(d Deps, in Inputs, res *Result) (cfg *kamal.Config, refused, err error) {
+	cfg, err = kamal.Load(d.ReadFile, d.Getenv, in.ConfigFile, in.Destination)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, v := range cfg.SecretValues() {
+		d.Mask(v)
+	}
+	kamalRefusals, actionRefusals := refusals(in, cfg, res)
+	if len(actionRefusals) > 0 || len(kamalRefusals) > 0 && !in.Check {
+		return nil, nil, errors.Join(append(kamalRefusals, actionRefusals...)...)
+	}
+	return cfg, errors.Join(kamalRefusals...), nil
+}
+
+// applyEdits makes the edited files in memory, and records the changes.
+func applyEdits(cfg *kamal.Config, edits []*kamal.Edit, res *Result) (map[string][]byte, error) {
+	if len(edits) == 0 {
+		return nil, nil
+	}
+	files, _, err := cfg.Apply(edits)
+	if err != nil {
+		return nil, fmt.Errorf("internal error, config left unchanged: %w", err)
+	}
+	res.Edits = edits
+	res.ConfigFile = edits[0].File // the cache edit's file when there is one
+	for _, f := range cfg.Files {
+		if after, ok := files[f.Path]; ok {
+			res.Changes = append(res.Changes, FileChange{Path: f.Path, Before: f.Src, After: after})
+		}
+	}
+	return files, nil
 }
 
 // sortFindings puts findings in file order (file, line, column, code), so
