@@ -56,3 +56,28 @@ func vars(code string) []string {
 	}
 	return out
 }
+
+// SecretName reports whether an environment variable's name looks like it
+// holds a secret, whose value is never shown: one containing SECRET, TOKEN,
+// PASSWORD, PASSWD, PRIVATE, CREDENTIAL or KEY, in any case, except an
+// access key's id (…_KEY_ID).
+func SecretName(name string) bool {
+	n := strings.TrimSuffix(strings.ToUpper(name), "_KEY_ID")
+	for _, word := range []string{"SECRET", "TOKEN", "PASSWORD", "PASSWD", "PRIVATE", "CREDENTIAL", "KEY"} {
+		if strings.Contains(n, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadsSecret reports whether the tags in a value read from the masked text
+// read a secret-looking variable.
+func (t *Template) ReadsSecret(s string) bool {
+	for _, name := range t.ValueVars(s) {
+		if SecretName(name) {
+			return true
+		}
+	}
+	return false
+}

@@ -94,3 +94,18 @@ func BenchmarkWorstCases(b *testing.B) {
 		})
 	}
 }
+
+// A base file and a destination file, each at the node limit.
+func BenchmarkWorstBaseAndDestination(b *testing.B) {
+	src := worstCases["flow"]()
+	read := func(string) ([]byte, error) { return src, nil }
+	b.SetBytes(2 * int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := Load(read, func(string) string { return "" }, "deploy.yml", "qa")
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Validate()
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
+	"github.com/kamal-ecr/kamal-ecr/internal/kamal/validate"
 )
 
 // DefaultProxyRepository and DefaultProxyVersion are Kamal 2.12's kamal-proxy
@@ -52,8 +53,8 @@ type Config struct {
 	Findings []*diag.Finding
 	Ruby     []RubySection // parts written by ERB as YAML lines, which the action cannot read
 
-	root         view   // the merged files, for patching
-	tree         *vnode // the merged values typed as Kamal's YAML loader types them
+	root         view           // the merged files, for patching
+	tree         *validate.Node // the merged values typed as Kamal's YAML loader types them
 	builder      view
 	builderEntry *entry
 	read         ReadFunc

@@ -4,6 +4,8 @@ import (
 	"slices"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/yamledit"
 )
 
 // A view is one mapping as Kamal sees it after deep-merging the destination
@@ -49,7 +51,7 @@ func (v view) get(key string) (view, *entry) {
 		if k == nil {
 			continue
 		}
-		d, viaAlias := deref(val)
+		d, viaAlias := yamledit.Deref(val)
 		e := &entry{file: v[i].file, key: k, val: d, alias: v[i].alias || viaMerge || viaAlias}
 		if top == nil {
 			top = e
@@ -81,7 +83,7 @@ func (v view) index() func(key string) (view, *entry) {
 			if !ok {
 				continue
 			}
-			d, viaAlias := deref(h.val)
+			d, viaAlias := yamledit.Deref(h.val)
 			e := &entry{file: v[i].file, key: h.key, val: d, alias: v[i].alias || h.viaMerge || viaAlias}
 			if top == nil {
 				top = e
@@ -114,7 +116,7 @@ func indexMapping(m *yaml.Node) map[string]hit {
 	seen := map[*yaml.Node]bool{m: true}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if c := m.Content[i]; c.Value == "<<" && c.Tag == "!!merge" {
-			for _, src := range mergeSources(m.Content[i+1]) {
+			for _, src := range yamledit.MergeSources(m.Content[i+1]) {
 				walkMerged(src, seen, func(mk, mv *yaml.Node) bool {
 					if _, ok := idx[mk.Value]; !ok {
 						idx[mk.Value] = hit{mk, mv, true}
@@ -174,7 +176,7 @@ func lookup(m *yaml.Node, key string) (k, v *yaml.Node, viaMerge bool) {
 	seen := map[*yaml.Node]bool{m: true}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if c := m.Content[i]; c.Value == "<<" && c.Tag == "!!merge" {
-			for _, src := range mergeSources(m.Content[i+1]) {
+			for _, src := range yamledit.MergeSources(m.Content[i+1]) {
 				walkMerged(src, seen, func(mk, mv *yaml.Node) bool {
 					if mk.Value == key && k == nil {
 						k, v = mk, mv
@@ -204,35 +206,11 @@ func walkMerged(m *yaml.Node, seen map[*yaml.Node]bool, fn func(k, v *yaml.Node)
 		}
 	}
 	for _, mv := range merges {
-		for _, src := range mergeSources(mv) {
+		for _, src := range yamledit.MergeSources(mv) {
 			if !seen[src] && walkMerged(src, seen, fn) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-func mergeSources(n *yaml.Node) []*yaml.Node {
-	n, _ = deref(n)
-	if n.Kind == yaml.MappingNode {
-		return []*yaml.Node{n}
-	}
-	var out []*yaml.Node
-	if n.Kind == yaml.SequenceNode {
-		for _, c := range n.Content {
-			if d, _ := deref(c); d.Kind == yaml.MappingNode {
-				out = append(out, d)
-			}
-		}
-	}
-	return out
-}
-
-func deref(n *yaml.Node) (*yaml.Node, bool) {
-	aliased := false
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n, aliased = n.Alias, true
-	}
-	return n, aliased
 }

@@ -47,7 +47,7 @@ func parseFile(m masked) (*File, error) {
 	if len(doc.Content) == 0 {
 		return f, f.wholeFileRuby()
 	}
-	root, _ := deref(doc.Content[0])
+	root, _ := yamledit.Deref(doc.Content[0])
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return f, f.wholeFileRuby()
 	}

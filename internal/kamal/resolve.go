@@ -8,6 +8,7 @@ import (
 
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"github.com/kamal-ecr/kamal-ecr/internal/erb"
+	"github.com/kamal-ecr/kamal-ecr/internal/yamledit"
 )
 
 // resolve is the fifth stage: the values the action reads, each with the
@@ -136,7 +137,7 @@ func secrets(parent view, key string) []Secret {
 		if e == nil || e.val.Kind != yaml.SequenceNode || len(e.val.Content) == 0 {
 			continue
 		}
-		if name, _ := deref(e.val.Content[0]); name.Kind == yaml.ScalarNode && name.Value != "" {
+		if name, _ := yamledit.Deref(e.val.Content[0]); name.Kind == yaml.ScalarNode && name.Value != "" {
 			out = append(out, Secret{Name: name.Value, Key: key + "." + k, Pos: e.file.pos(name)})
 		}
 	}

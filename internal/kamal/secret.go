@@ -2,25 +2,13 @@ package kamal
 
 import (
 	"slices"
-	"strings"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/erb"
 )
 
 // SecretName reports whether an environment variable's name looks like it
-// holds a secret, whose value is never shown: one containing SECRET, TOKEN,
-// PASSWORD, PASSWD, PRIVATE, CREDENTIAL or KEY, in any case, except an
-// access key's id (…_KEY_ID).
-func SecretName(name string) bool {
-	n := strings.ToUpper(name)
-	if strings.HasSuffix(n, "_KEY_ID") {
-		n = strings.TrimSuffix(n, "_KEY_ID")
-	}
-	for _, word := range []string{"SECRET", "TOKEN", "PASSWORD", "PASSWD", "PRIVATE", "CREDENTIAL", "KEY"} {
-		if strings.Contains(n, word) {
-			return true
-		}
-	}
-	return false
-}
+// holds a secret (erb.SecretName): its value is never shown.
+func SecretName(name string) bool { return erb.SecretName(name) }
 
 // SecretValues are the values of the secret-looking environment variables
 // the config's ERB reads, for the runner to mask before anything is printed.
@@ -41,7 +29,7 @@ func (c *Config) SecretValues() []string {
 // secretIn reports whether a value read from f's masked text renders a
 // secret-looking variable.
 func secretIn(f *File, s string) bool {
-	return f.secret && slices.ContainsFunc(f.tmpl.ValueVars(s), SecretName)
+	return f.secret && f.tmpl.ReadsSecret(s)
 }
 
 // Shown is the value as a message may show it: the ERB source in place of

@@ -1,4 +1,4 @@
-package kamal
+package validate
 
 // Kamal 2.12 validates each section against an example: the keys it may
 // have, and for each the type of the example's value. These are those

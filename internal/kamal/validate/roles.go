@@ -1,4 +1,4 @@
-package kamal
+package validate
 
 import (
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
@@ -11,14 +11,14 @@ type role struct {
 	name    string
 	pos     diag.Pos
 	hosts   []string
-	proxy   *vnode // its own proxy settings when it runs kamal-proxy, else nil
+	proxy   *Node // its own proxy settings when it runs kamal-proxy, else nil
 	proxied bool
 	unknown bool // its hosts are computed by Ruby
 }
 
 // servers validates servers and each role (in name order, as Kamal loads
 // them) with its env, logging and proxy, and returns the roles.
-func (v *validator) servers(root *vnode) []role {
+func (v *validator) servers(root *Node) []role {
 	n := root.get("servers")
 	if n == nil {
 		return nil
@@ -85,14 +85,14 @@ func (v *validator) servers(root *vnode) []role {
 }
 
 // primaryRole is primary_role, web by default.
-func primaryRole(root *vnode) string {
+func primaryRole(root *Node) string {
 	if p := root.get("primary_role"); p.present() && p.kind != vMap && p.kind != vSeq {
 		return p.text
 	}
 	return "web"
 }
 
-func hostNames(n *vnode) []string {
+func hostNames(n *Node) []string {
 	var out []string
 	for _, h := range n.items {
 		switch h.kind {
@@ -111,7 +111,7 @@ func hostNames(n *vnode) []string {
 
 var hostKeys = []string{"host", "hosts", "role", "roles", "tag", "tags"}
 
-func (v *validator) accessory(name string, n *vnode, roles []role) {
+func (v *validator) accessory(name string, n *Node, roles []role) {
 	ctx := "accessories/" + name
 	valid := true
 	v.with(ctx, func() {
@@ -171,7 +171,7 @@ func rolesFix(names []string) string {
 }
 
 // accessoryHosts are an accessory's hosts as Kamal finds them.
-func accessoryHosts(a *vnode, roles []role, tags *taggedHosts) []string {
+func accessoryHosts(a *Node, roles []role, tags *taggedHosts) []string {
 	byRole := func(name string) []string {
 		for _, r := range roles {
 			if r.name == name {
@@ -212,7 +212,7 @@ type taggedHosts struct {
 	byTag map[string][]int // indexes into names, increasing
 }
 
-func tagIndex(root *vnode) *taggedHosts {
+func tagIndex(root *Node) *taggedHosts {
 	t := &taggedHosts{byTag: map[string][]int{}}
 	servers := root.get("servers")
 	if servers == nil || servers.kind != vMap {

@@ -1,4 +1,4 @@
-package kamal
+package validate
 
 import (
 	"fmt"
@@ -14,8 +14,8 @@ import (
 
 // checkInput is what Kamal's cross-section checks read.
 type checkInput struct {
-	c     *Config
-	root  *vnode
+	Input
+	root  *Node
 	roles []role
 }
 
@@ -43,7 +43,7 @@ var kamalChecks = []kamalCheck{
 }
 
 func checkRequireDestination(v *validator, in *checkInput, code string) {
-	if rd := in.root.get("require_destination"); rd.present() && in.c.Destination == "" {
+	if rd := in.root.get("require_destination"); rd.present() && in.Destination == "" {
 		v.fail(code, rd.keyPos, "set the destination input", "You must specify a destination")
 	}
 }
@@ -74,7 +74,7 @@ func checkRequiredKeys(v *validator, in *checkInput, code string) {
 	v.fail(code, pos, "add image: <namespace>/<name>", "Missing required configuration for image")
 }
 
-func localServer(root *vnode) bool {
+func localServer(root *Node) bool {
 	s := root.get("registry").get("server")
 	return s != nil && localRegistry.MatchString(s.text)
 }
@@ -143,19 +143,19 @@ func checkRemoteBuilder(v *validator, in *checkInput, code string) {
 
 // checkTraefikHooks refuses Kamal 1's traefik reboot hooks in the hooks folder.
 func checkTraefikHooks(v *validator, in *checkInput, code string) {
-	c, root := in.c, in.root
+	root := in.root
 	dir := ".kamal/hooks"
 	if h := root.get("hooks_path"); h != nil && h.kind == vStr && h.text != "" {
 		dir = h.text
 	}
 	var found []string
 	for _, hook := range []string{"pre-traefik-reboot", "post-traefik-reboot"} {
-		if _, err := c.read(path.Join(AppRoot(c.Files[0].Path), dir, hook)); err == nil {
+		if in.Exists != nil && in.Exists(path.Join(in.AppRoot, dir, hook)) {
 			found = append(found, hook)
 		}
 	}
 	if len(found) > 0 {
-		v.fail(code, diag.Pos{File: path.Join(AppRoot(c.Files[0].Path), dir, found[0])}, "rename them",
+		v.fail(code, diag.Pos{File: path.Join(in.AppRoot, dir, found[0])}, "rename them",
 			fmt.Sprintf("Found %s, these should be renamed to (pre|post)-proxy-reboot", strings.Join(found, ", ")))
 	}
 }
@@ -167,12 +167,12 @@ func checkProxyRuns(v *validator, in *checkInput, code string) {
 	root, roles := in.root, in.roles
 	rootProxy := root.get("proxy")
 	if rootProxy == nil || rootProxy.kind != vMap {
-		rootProxy = &vnode{kind: vMap, vals: map[string]*vnode{}}
+		rootProxy = &Node{kind: vMap, vals: map[string]*Node{}}
 	}
 	// For each host, the first run settings and the first that differ from
 	// them, in the order roles and then accessories come.
-	first, second := map[string]*vnode{}, map[string]*vnode{}
-	add := func(hosts []string, cfg *vnode) {
+	first, second := map[string]*Node{}, map[string]*Node{}
+	add := func(hosts []string, cfg *Node) {
 		for _, h := range hosts {
 			switch f := first[h]; {
 			case f == nil:
@@ -217,7 +217,7 @@ func checkProxyRuns(v *validator, in *checkInput, code string) {
 }
 
 // sameValue is Ruby's == on loaded YAML: mappings regardless of key order.
-func sameValue(a, b *vnode) bool {
+func sameValue(a, b *Node) bool {
 	if a.kind != b.kind {
 		return false
 	}
@@ -277,7 +277,7 @@ func checkSSL(v *validator, in *checkInput, code string) {
 	}
 }
 
-func proxyHosts(p *vnode) []string {
+func proxyHosts(p *Node) []string {
 	if hs := p.get("hosts"); hs != nil && hs.kind == vSeq {
 		return hostNames(hs)
 	}
@@ -292,7 +292,7 @@ func checkHooksOutput(v *validator, in *checkInput, code string) {
 	if n == nil || n.kind == vRuby || n.kind == vNull {
 		return
 	}
-	check := func(level *vnode, hook string) {
+	check := func(level *Node, hook string) {
 		l := strings.TrimPrefix(level.text, ":")
 		if level.kind == vRuby || l == "quiet" || l == "verbose" {
 			return

@@ -1,4 +1,4 @@
-package kamal
+package validate
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 // unknownKeysFix says what to do with unknown keys of a mapping checked
 // against e: where a key Kamal 2 moved went, which known key a misspelt one
 // is one edit away from, else to remove them.
-func unknownKeysFix(ctx string, keys []string, e *example, n *vnode) string {
+func unknownKeysFix(ctx string, keys []string, e *example, n *Node) string {
 	var fixes []string
 	for _, k := range keys[:min(len(keys), 20)] {
 		switch {
@@ -42,7 +42,7 @@ var healthcheckMoves = []struct{ from, to string }{
 
 // healthcheckFix says where each key of a Kamal 1 healthcheck goes, with the
 // YAML to paste built from its values.
-func healthcheckFix(hc *vnode) string {
+func healthcheckFix(hc *Node) string {
 	var moves, check []string
 	port := ""
 	for _, m := range healthcheckMoves {

@@ -1,4 +1,4 @@
-package kamal
+package validate
 
 import (
 	"fmt"
@@ -32,12 +32,12 @@ func (v *validator) registrySection(in *checkInput) {
 // registry is Kamal's Registry validator: server as in the example,
 // username and password required (a string, or one secret name in a list)
 // unless the server is on localhost.
-func (v *validator) registry(n *vnode, ctx string) {
+func (v *validator) registry(n *Node, ctx string) {
 	v.with(ctx, func() {
 		if n.kind == vRuby || !v.typeCheck(n, tHash) {
 			return
 		}
-		rest := &vnode{kind: vMap, vals: map[string]*vnode{}, pos: n.pos}
+		rest := &Node{kind: vMap, vals: map[string]*Node{}, pos: n.pos}
 		for _, k := range n.keys {
 			if k != "username" && k != "password" {
 				rest.keys = append(rest.keys, k)
@@ -79,7 +79,7 @@ func registryFix(key string) string {
 
 var aliasName = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
-func (v *validator) alias(name string, n *vnode) {
+func (v *validator) alias(name string, n *Node) {
 	v.with("aliases/"+name, func() {
 		v.typeCheck(n, tString)
 		switch {
@@ -91,9 +91,9 @@ func (v *validator) alias(name string, n *vnode) {
 	})
 }
 
-func (v *validator) builder(n *vnode) {
+func (v *validator) builder(n *Node) {
 	if n == nil || n.kind == vNull {
-		n = &vnode{kind: vMap, vals: map[string]*vnode{}}
+		n = &Node{kind: vMap, vals: map[string]*Node{}}
 	}
 	v.with("builder", func() {
 		before := len(v.problems)
@@ -130,7 +130,7 @@ func (v *validator) builder(n *vnode) {
 
 // env is Kamal's Env validator: a mapping of names to values, or clear,
 // secret and (in the root env only) tags.
-func (v *validator) env(ctx string, n *vnode) {
+func (v *validator) env(ctx string, n *Node) {
 	if n == nil || n.kind == vNull {
 		return
 	}
@@ -141,7 +141,7 @@ func (v *validator) env(ctx string, n *vnode) {
 	})
 }
 
-func (v *validator) envBody(n *vnode, root bool) {
+func (v *validator) envBody(n *Node, root bool) {
 	if !slices.ContainsFunc(n.keys, func(k string) bool { return slices.Contains(envSpecialKeys, k) }) {
 		v.hashOf(n, tString)
 		return
@@ -184,7 +184,7 @@ func (v *validator) envBody(n *vnode, root bool) {
 }
 
 // proxy is Kamal's Proxy validator for a proxy section (nil: none set).
-func (v *validator) proxy(ctx string, n *vnode) {
+func (v *validator) proxy(ctx string, n *Node) {
 	if n == nil || n.kind == vNull {
 		return
 	}

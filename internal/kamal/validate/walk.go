@@ -1,4 +1,4 @@
-package kamal
+package validate
 
 import (
 	"fmt"
@@ -25,7 +25,7 @@ func exType(e *example) vtype {
 }
 
 // against is validate_against_example!.
-func (v *validator) against(n *vnode, e *example) {
+func (v *validator) against(n *Node, e *example) {
 	if !v.typeCheck(n, exType(e)) || e.kind != exMap || n.kind != vMap {
 		return
 	}
@@ -62,7 +62,7 @@ func unknownKeys(keys []string) string {
 }
 
 // value checks one key's value against its example.
-func (v *validator) value(n *vnode, e *example) {
+func (v *validator) value(n *Node, e *example) {
 	switch e.kind {
 	case exSectionOrBool:
 		if !v.ok(n, tBool) {
@@ -98,7 +98,7 @@ func (v *validator) value(n *vnode, e *example) {
 }
 
 // levels is hooks_output: a level, or a mapping of hooks to levels.
-func (v *validator) levels(n *vnode) {
+func (v *validator) levels(n *Node) {
 	if n.kind != vMap {
 		v.typeCheck(n, tString, tSymbol)
 		return
@@ -109,7 +109,7 @@ func (v *validator) levels(n *vnode) {
 }
 
 // strOrList is builder.arch: Kamal reports the pair of types for any item.
-func (v *validator) strOrList(n *vnode) {
+func (v *validator) strOrList(n *Node) {
 	ok := n.kind == vSeq || v.ok(n, tString)
 	for _, item := range n.items {
 		ok = v.ok(item, tString) && ok
@@ -119,7 +119,7 @@ func (v *validator) strOrList(n *vnode) {
 	}
 }
 
-func (v *validator) arrayOf(n *vnode, t vtype) {
+func (v *validator) arrayOf(n *Node, t vtype) {
 	if !v.typeCheck(n, tArray) || n.kind != vSeq {
 		return
 	}
@@ -128,7 +128,7 @@ func (v *validator) arrayOf(n *vnode, t vtype) {
 	}
 }
 
-func (v *validator) hashOf(n *vnode, t vtype) {
+func (v *validator) hashOf(n *Node, t vtype) {
 	if !v.typeCheck(n, tHash) || n.kind != vMap {
 		return
 	}
@@ -139,7 +139,7 @@ func (v *validator) hashOf(n *vnode, t vtype) {
 
 // hosts is validate_servers!: a list of hosts, each a string or a
 // one-entry mapping of a host to its tag or tags.
-func (v *validator) hosts(n *vnode) {
+func (v *validator) hosts(n *Node) {
 	if !v.typeCheck(n, tArray) || n.kind != vSeq {
 		return
 	}
@@ -163,7 +163,7 @@ func (v *validator) hosts(n *vnode) {
 	}
 }
 
-func (v *validator) paths(n *vnode) {
+func (v *validator) paths(n *Node) {
 	if !v.typeCheck(n, tArray) || n.kind != vSeq {
 		return
 	}
@@ -182,7 +182,7 @@ func (v *validator) paths(n *vnode) {
 }
 
 // section validates a section that defaults to an empty mapping.
-func (v *validator) section(ctx string, n *vnode, e *example) {
+func (v *validator) section(ctx string, n *Node, e *example) {
 	if n == nil || n.kind == vNull {
 		return
 	}
@@ -194,7 +194,7 @@ var (
 	restartPolicy  = regexp.MustCompile(`^(?:no|always|unless-stopped|on-failure(?::\d+)?)$`)
 )
 
-func (v *validator) labelsAndRestart(n *vnode) {
+func (v *validator) labelsAndRestart(n *Node) {
 	if labels := n.get("labels"); labels.present() && labels.kind == vMap {
 		v.with("labels", func() {
 			for _, k := range labels.keys {
