@@ -113,7 +113,8 @@ func (p pulled) manifestUnknown() (why, fix string) {
 		return fmt.Sprintf("%s has no %s", p.repo, strings.TrimLeft(p.suffix, ":@")), "push that tag first, or use one that exists"
 	}
 	tried := p.upstream + p.suffix
-	return fmt.Sprintf("the upstream has no such tag or digest: ECR tried %s", tried), fmt.Sprintf("use a tag that exists at %s", p.upstream)
+	return fmt.Sprintf("the upstream has no such tag or digest (some registries answer an unknown repository so too): ECR tried %s", tried),
+		fmt.Sprintf("use a tag that exists at %s, and check the repository's name", p.upstream)
 }
 
 // roleDenied is a refusal of the token: the role that fetched it lacks the

@@ -68,7 +68,7 @@ type verifyWorld struct {
 	inputs map[string]string
 }
 
-func newVerifyWorld(t *testing.T) *verifyWorld {
+func newVerifyWorld(t testing.TB) *verifyWorld {
 	t.Helper()
 	w := &verifyWorld{srv: ecrtest.New("123456789012", "us-east-1"), hub: ecrtest.NewUpstream(), gh: ecrtest.NewUpstream(),
 		files: map[string]string{"config/deploy.yml": verifyConfig}, inputs: map[string]string{"validate": "false", "rewrite-accessories": "true", "images": "nginx:1.27\nquay.io/x/y:1"}}
