@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
@@ -94,19 +95,23 @@ func serveRegistryAPI(t *testing.T, srv *ecrtest.Server, dir string) (*ecrtest.R
 }
 
 // exec runs the binary with the step's environment and nothing else.
-func (s *pullStep) exec() *pullStep {
+func (s *pullStep) exec(args ...string) *pullStep {
 	s.t.Helper()
 	hs := httptest.NewServer(s.srv) // the ECR API on loopback, which no proxy is used for
 	defer hs.Close()
 	s.env["AWS_ENDPOINT_URL_ECR"], s.env["AWS_ENDPOINT_URL_STS"] = hs.URL, hs.URL
-	cmd := exec.Command(binary(s.t))
+	cmd := exec.Command(binary(s.t), args...)
 	cmd.Dir = s.workspace
 	cmd.Env = []string{"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "HOME=" + s.t.TempDir()}
 	for k, v := range s.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	out, err := cmd.CombinedOutput()
-	s.out = string(out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	s.out = string(out) + stderr.String()
+	s.stdout.Reset()
+	s.stdout.Write(out)
 	s.code = cmd.ProcessState.ExitCode()
 	if err != nil && s.code <= 0 {
 		s.t.Fatalf("run: %v\n%s", err, out)
@@ -180,5 +185,34 @@ func TestBinaryImageFailuresKeepTheConfig(t *testing.T) {
 				t.Errorf("summary:\n%s", s.summary())
 			}
 		})
+	}
+}
+
+// The policy --iam-policy prints covers the verification: the token, the
+// rules' credential test, and a first pull through each prefix in use, with
+// the registry API refusing everything outside the policy.
+func TestBinaryIAMPolicyCoversVerification(t *testing.T) {
+	t.Parallel()
+	s := newPullStep(t, map[string]string{"rewrite-accessories": "true", "images": "nginx:1.27"})
+	if s.exec("--iam-policy"); s.code != 0 {
+		t.Fatalf("--iam-policy: exit %d\n%s", s.code, s.out)
+	}
+	doc := s.stdout.Bytes()
+	for _, action := range []string{"ecr:GetAuthorizationToken", "ecr:ValidatePullThroughCacheRule", "ecr:BatchImportUpstreamImage"} {
+		if !bytes.Contains(doc, []byte(action)) {
+			t.Errorf("the policy lacks %s:\n%s", action, doc)
+		}
+	}
+	policy, err := ecrtest.ParsePolicy(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.srv.SetPolicy(policy)
+	if s.exec(); s.code != 0 || len(s.srv.Denied()) > 0 {
+		t.Fatalf("exit %d, denied %q\n%s", s.code, s.srv.Denied(), s.out)
+	}
+	var digests map[string]string
+	if json.Unmarshal([]byte(s.outputs()["image-digests"]), &digests); len(digests) != 5 {
+		t.Errorf("image-digests = %v", digests)
 	}
 }

@@ -51,7 +51,7 @@ run_action() {
   cp "$work/deploy.orig.yml" "$work/ws/config/deploy.yml"
   : > "$work/out"; : > "$work/summary"
   env GITHUB_ACTIONS=true GITHUB_WORKSPACE="$work/ws" GITHUB_OUTPUT="$work/out" GITHUB_STEP_SUMMARY="$work/summary" \
-    AWS_ENDPOINT_URL_ECR="$1" AWS_ENDPOINT_URL_STS="$1" "INPUT_EXTRA-REPOSITORIES=$2" "INPUT_LOGIN=${3:-false}" \
+    AWS_ENDPOINT_URL_ECR="$1" AWS_ENDPOINT_URL_STS="$1" "INPUT_EXTRA-REPOSITORIES=$2" "INPUT_LOGIN=${3:-false}" "INPUT_VERIFY-IMAGES=false" \
     "$work/kamal-ecr" > "$work/action.log" || { cat "$work/action.log"; exit 1; }
 }
 

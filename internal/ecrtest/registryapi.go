@@ -104,6 +104,10 @@ func (g *Registry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rule, rest, ok := g.ecr.ruleFor(name)
 	if !ok {
+		if denied := g.ecr.pullRefused(name, "ecr:BatchGetImage"); denied != "" {
+			g.deny(w, denied)
+			return
+		}
 		g.own.ServeHTTP(w, upstreamRequest(r, name, ref))
 		return
 	}
@@ -120,16 +124,23 @@ func (g *Registry) pullThrough(w http.ResponseWriter, r *http.Request, rule Rule
 	g.mu.Lock()
 	denied, upstream := g.denied[rule.Prefix], g.upstreams[rule.UpstreamURL]
 	g.mu.Unlock()
+	_, cached := g.ecr.Repository("", name)
+	actions := []string{"ecr:BatchGetImage", "ecr:BatchImportUpstreamImage"}
+	if !cached {
+		actions = append(actions, "ecr:CreateRepository")
+	}
+	refused := g.ecr.pullRefused(name, actions...)
 	if denied {
-		writeErrors(w, http.StatusForbidden, "DENIED", fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/deploy/ci is not authorized to perform: ecr:BatchImportUpstreamImage on resource: arn:aws:ecr:%s:%s:repository/%s because no identity-based policy allows the ecr:BatchImportUpstreamImage action",
-			g.ecr.Account, g.ecr.Region, g.ecr.Account, name))
+		refused = "ecr:BatchImportUpstreamImage on resource: " + g.ecr.repoARN(name)
+	}
+	if refused != "" {
+		g.deny(w, refused)
 		return
 	}
 	if rule.Failure != "" || upstream == nil {
 		writeErrors(w, http.StatusForbidden, "DENIED", "The authentication to the upstream registry failed. Verify that the credentials are correct and have the required permissions.")
 		return
 	}
-	_, cached := g.ecr.Repository("", name)
 	if !cached && g.FirstPullDelay > 0 {
 		select {
 		case <-time.After(g.FirstPullDelay):
@@ -160,6 +171,36 @@ func (g *Registry) pullThrough(w http.ResponseWriter, r *http.Request, rule Rule
 	default:
 		writeErrors(w, http.StatusBadGateway, "UNKNOWN", fmt.Sprintf("upstream answered %d", res.StatusCode))
 	}
+}
+
+// deny answers as ECR does when the token's role lacks an action.
+func (g *Registry) deny(w http.ResponseWriter, refused string) {
+	action, _, _ := strings.Cut(refused, " ")
+	writeErrors(w, http.StatusForbidden, "DENIED", fmt.Sprintf("User: arn:aws:sts::%s:assumed-role/deploy/ci is not authorized to perform: %s because no identity-based policy allows the %s action",
+		g.ecr.Account, refused, action))
+}
+
+func (s *Server) repoARN(name string) string {
+	return fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", s.Region, s.Account, name)
+}
+
+// pullRefused is the first of actions on repository name that the
+// server's policy does not allow, as "ecr:Op on resource: arn", recorded
+// with the other denials; "" when allowed or without a policy.
+func (s *Server) pullRefused(name string, actions ...string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.policy == nil {
+		return ""
+	}
+	for _, a := range actions {
+		if !s.policy.Allows(a, s.repoARN(name)) {
+			d := a + " on resource: " + s.repoARN(name)
+			s.denied = append(s.denied, d)
+			return d
+		}
+	}
+	return ""
 }
 
 // upstreamRequest is r, asked of the upstream for repository name.
