@@ -32,7 +32,7 @@ func TestReportAfterFailure(t *testing.T) {
 		}
 	}
 	summary := s.summary()
-	for _, want := range []string{"**Failed.** The Kamal config was not changed.", "| missing, and this role may not create it (see above) |",
+	for _, want := range []string{"## ❌ AWS denied ecr:CreateRepository\n", "config not changed", "| ❌ missing, creation denied, see above |",
 		"expire untagged after 7 days: not checked"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary)
@@ -60,7 +60,7 @@ func TestReportRulesNotRead(t *testing.T) {
 	s.run()
 	summary := s.summary()
 	if s.code != 0 || !strings.Contains(summary, "The pull-through cache rules were not read, so no image was translated") ||
-		!strings.Contains(summary, "not translated: the pull-through cache rules were not read") ||
+		!strings.Contains(summary, "are used as written (the rules were not read)") ||
 		!strings.Contains(summary, "give the rules with pull-through-cache \\(such as docker.io=docker-hub\\)") && !strings.Contains(summary, "give the rules with pull-through-cache (such as docker.io=docker-hub)") ||
 		strings.Contains(summary, "no pull-through cache rule for") || strings.Contains(summary, "Rules from not read") {
 		t.Errorf("exit %d, summary:\n%s", s.code, summary)
@@ -120,7 +120,7 @@ func TestSummaryDiffApplies(t *testing.T) {
 			t.Errorf("%s: applying the summary's diff gives\n%s\nthe action wrote\n%s", f, got, s.file(f))
 		}
 	}
-	if !strings.Contains(s.summary(), "Patched `config/deploy.yml` and `config/deploy.staging.yml`") {
+	if !strings.Contains(s.summary(), "`config/deploy.yml` and `config/deploy.staging.yml` were patched in this job's checkout only") {
 		t.Errorf("summary does not name both files:\n%s", s.summary())
 	}
 }
@@ -142,7 +142,7 @@ func TestSummaryEscapes(t *testing.T) {
 	for _, line := range strings.Split(prose, "\n") {
 		if strings.HasPrefix(line, "|") && strings.Contains(line, "onerror") {
 			rows++
-			if cells := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); cells != 6 {
+			if cells := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); cells != 5 {
 				t.Errorf("the name broke the table row (%d pipes): %s", cells, line)
 			}
 		}
@@ -332,10 +332,13 @@ func TestCheckMode(t *testing.T) {
 	if s.code != 1 || len(s.srv.Calls()) != 0 || s.file("config/deploy.yml") != original(t, "config/deploy.yml") {
 		t.Fatalf("exit %d, calls %v\n%s", s.code, s.srv.Calls(), s.stdout.String())
 	}
-	for _, want := range []string{"## kamal-ecr (check: nothing was changed, AWS was not asked)", "**Check failed.**", "```diff", "+    options: mode=max,image-manifest=true,oci-mediatypes=true"} {
+	for _, want := range []string{"## ❌ Check failed: kamal-ecr would change config/deploy.yml\n", "check: nothing was changed, AWS was not asked", "```diff", "+    options: mode=max,image-manifest=true,oci-mediatypes=true"} {
 		if !strings.Contains(s.summary(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, s.summary())
 		}
+	}
+	if !strings.Contains(s.stdout.String(), "::error file=config/deploy.yml,line=18,title=kamal-ecr::check: kamal-ecr would change config/deploy.yml") {
+		t.Errorf("the check's error is not at the line it wants changed:\n%s", s.stdout.String())
 	}
 	if !strings.Contains(s.stdout.String(), "::notice col=") || !strings.Contains(s.stdout.String(), "builder.cache.options would change from mode=max") {
 		t.Errorf("no notice of the change:\n%s", s.stdout.String())

@@ -36,7 +36,11 @@ func refusals(in Inputs, cfg *kamal.Config, res *Result) (kamalRefusals, actionR
 }
 
 // CheckError is a check (check: true) that found the config would change.
-type CheckError struct{ Files []string }
+// At is the first line it would change.
+type CheckError struct {
+	Files []string
+	At    diag.Pos
+}
 
 func (e *CheckError) Error() string {
 	return "check: kamal-ecr would change " + strings.Join(e.Files, " and ") + " (the diff is in the summary): run it without check: true, or apply the diff and commit it"

@@ -42,6 +42,7 @@ type Result struct {
 	Translations []Translation
 	Edits        []*kamal.Edit
 	ConfigFile   string
+	Files        []string // the config files read, base first
 	Findings     []*diag.Finding
 	Username     string
 	Password     string
@@ -148,7 +149,7 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 		return res, err
 	}
 	if in.Check && len(edits) > 0 {
-		return res, &CheckError{Files: res.ChangedFiles()}
+		return res, &CheckError{Files: res.ChangedFiles(), At: firstEdit(cfg, edits)}
 	}
 	if in.DryRun {
 		return res, nil
@@ -337,6 +338,9 @@ func load(d Deps, in Inputs, res *Result) (cfg *kamal.Config, refused, err error
 	if err != nil {
 		return nil, nil, err
 	}
+	for _, f := range cfg.Files {
+		res.Files = append(res.Files, f.Path)
+	}
 	for _, v := range cfg.SecretValues() {
 		d.Mask(v)
 	}
@@ -372,4 +376,17 @@ func sortFindings(fs []*diag.Finding) {
 	slices.SortStableFunc(fs, func(a, b *diag.Finding) int {
 		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col), cmp.Compare(a.Code, b.Code))
 	})
+}
+
+// firstEdit is where the first change of the config is, in file order: a
+// failing check's error is shown there.
+func firstEdit(cfg *kamal.Config, edits []*kamal.Edit) diag.Pos {
+	order := map[string]int{}
+	for i, f := range cfg.Files {
+		order[f.Path] = i
+	}
+	first := slices.MinFunc(edits, func(a, b *kamal.Edit) int {
+		return cmp.Or(cmp.Compare(order[a.File], order[b.File]), cmp.Compare(a.Line, b.Line))
+	})
+	return diag.Pos{File: first.File, Line: first.Line}
 }

@@ -44,7 +44,12 @@ func Annotations(r *action.Result, err error) []gha.Annotation {
 			findings = append(findings, &g)
 			continue
 		}
-		plain = append(plain, gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: e.Error()})
+		a := gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: e.Error()}
+		var ce *action.CheckError
+		if errors.As(e, &ce) { // shown in the pull request at the first line it wants changed
+			a.File, a.Line = ce.At.File, ce.At.Line
+		}
+		plain = append(plain, a)
 	}
 	out := append(plain, group(findings)...)
 	slices.SortStableFunc(out, func(a, b gha.Annotation) int {

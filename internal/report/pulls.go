@@ -25,7 +25,7 @@ func pullsAbove(b *strings.Builder, ts []action.Translation) {
 	if n == 0 {
 		return
 	}
-	fmt.Fprintf(b, "%d of these were verified in the registry with the login token, one manifest GET each: %d pull", n, n-failed-unanswered)
+	fmt.Fprintf(b, "%s were verified in the registry with the login token, one manifest GET each: %d pull", plural(n, "image"), n-failed-unanswered)
 	if failed > 0 {
 		fmt.Fprintf(b, ", %d do not", failed)
 	}
@@ -38,15 +38,16 @@ func pullsAbove(b *strings.Builder, ts []action.Translation) {
 	b.WriteString(".\n\n")
 }
 
-// pullCell is a short cell: the short digest, or the registry's code.
+// pullCell is a short cell: the short digest, or that it failed; the
+// registry's answer is said once, in the errors or warnings.
 func pullCell(p *action.Pull) string {
 	switch {
 	case p == nil:
 		return "-"
 	case p.Unanswered:
-		return "not verified: " + text(p.Problem)
+		return "⚠️ " + text(p.Problem) + ", see the warnings"
 	case p.Problem != "":
-		return "does not pull: " + text(p.Problem)
+		return "❌ " + text(p.Problem) + ", see above"
 	}
 	return "pulls " + code(manifest.Short(p.Digest))
 }

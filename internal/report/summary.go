@@ -6,44 +6,226 @@ package report
 import (
 	"errors"
 	"fmt"
+	"html"
+	"slices"
 	"strings"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/action"
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
-	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
 	"github.com/kamal-ecr/kamal-ecr/internal/registry"
 )
 
-// Summary is the job summary in GitHub-flavoured Markdown. Every value from
-// the config, the environment or AWS is escaped, so none renders as HTML,
-// a link or table structure.
+// Summary is the job summary in GitHub-flavoured Markdown: the verdict
+// first, one tally line and what was read; "Action needed" only when there
+// is something to do; the long parts (the diff open, the tables and notes
+// closed) under <details>. Every value from the config, the environment or
+// AWS is escaped, so none renders as HTML, a link or table structure.
 func Summary(in action.Inputs, r *action.Result, err error) string {
+	s := &summary{in: in, r: r, err: err, errs: diag.Flatten(err)}
 	var b strings.Builder
-	for _, section := range []func(*strings.Builder, action.Inputs, *action.Result, error){
-		heading, registryLine, failure, repositories, configDiff, images, notes,
+	for _, section := range []func(*strings.Builder){
+		s.verdict, s.tally, s.context, s.actionNeeded, s.warnings, s.plannedDiff, s.repositories, s.images, s.notes,
 	} {
-		section(&b, in, r, err)
+		section(&b)
 	}
 	return b.String()
 }
 
-func heading(b *strings.Builder, in action.Inputs, _ *action.Result, _ error) {
-	b.WriteString("## kamal-ecr")
-	switch {
-	case in.Check:
-		b.WriteString(" (check: nothing was changed, AWS was not asked)")
-	case in.DryRun:
-		b.WriteString(" (dry run: nothing was changed)")
-	}
-	b.WriteString("\n\n")
+// summary is one run as the summary sees it.
+type summary struct {
+	in   action.Inputs
+	r    *action.Result
+	err  error
+	errs []error // err, flattened
 }
 
-func registryLine(b *strings.Builder, _ action.Inputs, r *action.Result, _ error) {
-	if r.Registry != "" {
-		fmt.Fprintf(b, "Registry %s (from %s).\n\n", code(r.Registry), text(registryFrom(r.RegistryFrom)))
+// planned says the run writes nothing by design: a dry run or a check.
+func (s *summary) planned() bool { return s.in.DryRun || s.in.Check }
+
+func (s *summary) verdict(b *strings.Builder) {
+	fmt.Fprintf(b, "## %s\n\n", s.verdictText())
+}
+
+// verdictText is the outcome in a few words: what the reader must know
+// first, for the worst class of problem when there are several.
+func (s *summary) verdictText() string {
+	if s.err == nil {
+		switch {
+		case s.in.Check:
+			return "✅ Check passed: the config is ready for ECR"
+		case s.in.DryRun:
+			return "✅ Dry run: a run would make this ready for kamal deploy"
+		}
+		return "✅ Ready for kamal deploy"
 	}
-	if r.Identity != nil {
-		fmt.Fprintf(b, "AWS identity %s (account %s).\n\n", code(r.Identity.ARN), code(r.Identity.Account))
+	if s.r.Unrestored != "" {
+		return "❌ Failed, and " + code(s.r.Unrestored) + " may have been changed: putting it back failed"
+	}
+	if n, files := s.refusals(); n > 0 {
+		return fmt.Sprintf("❌ Kamal would refuse %s (%s)", strings.Join(files, " + "), plural(n, "problem"))
+	}
+	if denied := deniedActions(s.r, s.errs); len(denied) > 0 {
+		return "❌ AWS denied " + joinAnd(denied)
+	}
+	var creds *registry.CredentialsError
+	var check *action.CheckError
+	var input *action.InputError
+	switch {
+	case errors.As(s.err, &creds):
+		return "❌ No usable AWS credentials"
+	case errors.As(s.err, &input):
+		return "❌ Input " + text(input.Input) + " needs a change"
+	}
+	if n, files := s.configProblems(); n > 0 {
+		return fmt.Sprintf("❌ %s needs a change (%s)", strings.Join(files, " + "), plural(n, "problem"))
+	}
+	if errors.As(s.err, &check) {
+		return "❌ Check failed: kamal-ecr would change " + text(strings.Join(check.Files, " + "))
+	}
+	return "❌ Not ready for kamal deploy (" + plural(len(s.errs), "error") + ")"
+}
+
+// refusals counts Kamal's refusals of the config and names their files.
+func (s *summary) refusals() (int, []string) {
+	return s.findingsWhere(func(f *diag.Finding) bool { return strings.HasPrefix(f.Code, "kamal/") })
+}
+
+// configProblems counts the other errors at a line of the config.
+func (s *summary) configProblems() (int, []string) {
+	return s.findingsWhere(func(f *diag.Finding) bool { return f.Pos.File != "" })
+}
+
+func (s *summary) findingsWhere(keep func(*diag.Finding) bool) (n int, files []string) {
+	for _, f := range errorFindings(s.errs, s.r.Files) {
+		if !keep(f) {
+			continue
+		}
+		n++
+		if name := text(f.Pos.File); f.Pos.File != "" && !slices.Contains(files, name) {
+			files = append(files, name)
+		}
+	}
+	if len(files) == 0 {
+		files = []string{"the config"}
+	}
+	return n, files
+}
+
+// errorFindings are the errors that are findings at a line, in file order.
+func errorFindings(errs []error, files []string) []*diag.Finding {
+	var out []*diag.Finding
+	for _, e := range errs {
+		var f *diag.Finding
+		var pd *action.PullDeniedError
+		if errors.As(e, &pd) {
+			f = pd.Finding
+		}
+		if f != nil || errors.As(e, &f) {
+			out = append(out, f)
+		}
+	}
+	sortByPos(out, files)
+	return out
+}
+
+// tally is one line of counts: what was created, patched, and pulls
+// through the cache; "No changes" when a run changed nothing.
+func (s *summary) tally(b *strings.Builder) {
+	repos, created := s.repoTally()
+	config := s.configTally()
+	var rest []string
+	rest = append(rest, s.imageTally()...)
+	if s.in.Login && s.r.Password != "" {
+		rest = append(rest, "login ready")
+	}
+	if s.err == nil && !s.planned() && !created && !s.r.Patched {
+		first := strings.Join(nonEmpty(repos, config), ", ")
+		fmt.Fprintf(b, "No changes: %s\n\n", strings.Join(nonEmpty(append([]string{first}, rest...)...), " · "))
+		return
+	}
+	line := strings.Join(nonEmpty(append([]string{repos, config}, rest...)...), " · ")
+	fmt.Fprintf(b, "%s\n\n", upperFirst(line))
+}
+
+// repoTally says what happened to the repositories, and whether any was created.
+func (s *summary) repoTally() (string, bool) {
+	var created, would, exist, unchecked int
+	for _, st := range s.r.Repos {
+		switch {
+		case st.Created:
+			created++
+		case st.Err != nil || st.Unchecked != nil: // said in the errors or warnings
+		case !s.r.Checked || !st.Checked:
+			unchecked++
+		case st.Missing && s.in.DryRun && s.in.CreateRepositories:
+			would++
+		case !st.Missing:
+			exist++
+		}
+	}
+	var parts []string
+	if created > 0 {
+		parts = append(parts, "created "+plural(created, "repository"))
+	}
+	if would > 0 {
+		parts = append(parts, "would create "+plural(would, "repository"))
+	}
+	if exist > 0 && len(parts) > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", exist, map[bool]string{true: "exists", false: "exist"}[exist == 1]))
+	} else if exist > 0 {
+		parts = append(parts, plural(exist, "repository")+map[bool]string{true: " exists", false: " exist"}[exist == 1])
+	}
+	if unchecked > 0 {
+		parts = append(parts, plural(unchecked, "repository")+" not checked")
+	}
+	if len(parts) == 0 && s.err != nil && !s.in.Check {
+		parts = append(parts, "nothing created")
+	}
+	return strings.Join(parts, ", "), created > 0
+}
+
+// configTally says what happened to the config, with the diff's size.
+func (s *summary) configTally() string {
+	var check *action.CheckError
+	size := diffSize(s.r.Changes)
+	switch {
+	case s.r.Patched:
+		return "config patched " + size
+	case len(s.r.Changes) > 0 && (s.err == nil || errors.As(s.err, &check)):
+		return "config would be patched " + size
+	case s.err != nil:
+		return "config not changed"
+	}
+	return "config already ready for ECR"
+}
+
+// context names the files read, the destination, the mode and the registry.
+func (s *summary) context(b *strings.Builder) {
+	files := s.r.Files
+	if len(files) == 0 {
+		files = []string{s.in.ConfigFile}
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = code(f)
+	}
+	line := "kamal-ecr · " + strings.Join(names, " + ")
+	if s.in.Destination != "" {
+		line += ", destination " + code(s.in.Destination)
+	}
+	switch {
+	case s.in.Check:
+		line += " · check: nothing was changed, AWS was not asked"
+	case s.in.DryRun:
+		line += " · dry run: nothing was changed"
+	}
+	b.WriteString(line + "\n\n")
+	if s.r.Registry != "" {
+		fmt.Fprintf(b, "Registry %s (from %s)", code(s.r.Registry), text(registryFrom(s.r.RegistryFrom)))
+		if id := s.r.Identity; id != nil {
+			fmt.Fprintf(b, " · AWS identity %s (account %s)", code(id.ARN), code(id.Account))
+		}
+		b.WriteString("\n\n")
 	}
 }
 
@@ -62,189 +244,48 @@ func registryFrom(s action.RegistrySource) string {
 	return "registry.server"
 }
 
-func failure(b *strings.Builder, in action.Inputs, r *action.Result, err error) {
-	if err == nil {
-		return
+// details is a collapsible part; label is plain text, escaped here, since
+// GitHub does not render Markdown inside <summary>.
+func details(b *strings.Builder, open bool, label string, body func(*strings.Builder)) {
+	tag := "<details>"
+	if open {
+		tag = "<details open>"
 	}
-	switch {
-	case r.Unrestored != "":
-		fmt.Fprintf(b, "**Failed.** %s may have been changed: putting it back failed.\n\n", code(r.Unrestored))
-	case in.Check:
-		b.WriteString("**Check failed.** Nothing was changed.\n\n")
-	default:
-		b.WriteString("**Failed.** The Kamal config was not changed.\n\n")
-	}
-	for _, e := range diag.Flatten(err) {
-		fmt.Fprintf(b, "- :x: %s\n", text(e.Error()))
-	}
-	b.WriteString("\n")
+	fmt.Fprintf(b, "%s<summary>%s</summary>\n\n", tag, html.EscapeString(label))
+	body(b)
+	b.WriteString("</details>\n\n")
 }
 
-func repositories(b *strings.Builder, in action.Inputs, r *action.Result, _ error) {
-	if len(r.Repos) == 0 {
-		return
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
 	}
-	b.WriteString("### Repositories\n\n| Repository | Role | Status | Tag mutability | Scan on push | Encryption | Lifecycle policy |\n|---|---|---|---|---|---|---|\n")
-	for _, s := range r.Repos {
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", cell(s.URI), text(s.Role), text(repoStatus(in, r, s)),
-			orDash(text(mutability(s))), orDash(scan(s)), orDash(text(string(s.Encryption))), text(policy(s)))
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
 	}
-	b.WriteString("\n")
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-func configDiff(b *strings.Builder, _ action.Inputs, r *action.Result, err error) {
-	if len(r.Changes) == 0 {
-		return
+func joinAnd(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
 	}
-	verb := "Patched"
-	if !r.Patched {
-		verb = "Would patch"
-	}
-	if err != nil {
-		verb = "Planned, not written:"
-	}
-	names := make([]string, len(r.Changes))
-	for i, c := range r.Changes {
-		names[i] = code(c.Path)
-	}
-	d := cutDiff(unifiedDiff(r.Changes), maxDiffLines)
-	fence := fenceFor(d.text)
-	fmt.Fprintf(b, "### Kamal config\n\n%s %s:\n\n%sdiff\n%s%s\n\n", verb, strings.Join(names, " and "), fence, d.text, fence)
-	if d.more > 0 {
-		fmt.Fprintf(b, "… %d more changed lines, not shown: this diff is cut, so it no longer applies with git apply. %s has every change.\n\n",
-			d.more, changedWhere(r))
-	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
-// changedWhere says where the whole change is to be seen.
-func changedWhere(r *action.Result) string {
-	if r.Patched {
-		return "The written file"
-	}
-	return "A run without dry-run or check"
-}
-
-func images(b *strings.Builder, _ action.Inputs, r *action.Result, _ error) {
-	if len(r.Translations) == 0 {
-		return
-	}
-	b.WriteString("### Images through the pull-through cache\n\n")
-	switch r.RulesFrom {
-	case action.RulesOff:
-		b.WriteString("No pull-through cache rules (pull-through-cache: off): images are used as written.\n\n")
-	case action.RulesNotRead:
-		b.WriteString("The pull-through cache rules were not read, so no image was translated (see the notes).\n\n")
-	case action.RulesFromInput:
-		b.WriteString("Rules from the pull-through-cache input.\n\n")
-	case action.RulesFromRegistry:
-		b.WriteString("Rules from the registry's rules (DescribePullThroughCacheRules).\n\n")
-	}
-	pullsAbove(b, r.Translations)
-	b.WriteString("| Source | Reference | Pull through | Status | Pull |\n|---|---|---|---|---|\n")
-	for _, t := range r.Translations {
-		src := text(t.From)
-		if t.From == "accessory" {
-			src = "accessory " + cell(t.Name)
+func nonEmpty(items ...string) []string {
+	var out []string
+	for _, s := range items {
+		if s != "" {
+			out = append(out, s)
 		}
-		status := string(t.Status)
-		if t.Note != "" {
-			status += ": " + t.Note
-		}
-		out := cell(t.Output)
-		if t.Status == imageref.Unchanged {
-			out = "(as is)"
-		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", src, cell(t.Ref), out, text(status), pullCell(t.Pull))
 	}
-	b.WriteString("\n")
+	return out
 }
 
-func notes(b *strings.Builder, _ action.Inputs, r *action.Result, _ error) {
-	if len(r.Findings) == 0 {
-		return
-	}
-	b.WriteString("### Notes\n\n")
-	for _, f := range r.Findings {
-		where := ""
-		if f.Pos.File != "" {
-			where = code(f.Pos.String()) + " "
-		}
-		fix := ""
-		if f.Fix != "" {
-			fix = " Fix: " + text(f.Fix) + "."
-		}
-		fmt.Fprintf(b, "- **%s** %s%s.%s\n", f.Severity, where, text(f.Msg), fix)
-	}
-	b.WriteString("\n")
-}
-
-// repoStatus says what happened to a repository, and only that.
-func repoStatus(in action.Inputs, r *action.Result, s registry.Status) string {
-	var missing *registry.MissingError
-	switch {
-	case errors.As(s.Err, &missing):
-		return "missing, and this role may not create it (see above)"
-	case s.Err != nil:
-		return "failed: " + s.Err.Error()
-	case s.Unchecked != nil:
-		return "not checked: access denied (see the warnings)"
-	case s.Created:
-		return "created"
-	case in.Check:
-		return "not checked (a check asks AWS nothing)"
-	case !r.Checked && in.DryRun && in.CreateRepositories:
-		return "would create if missing (AWS not asked: no credentials)"
-	case !r.Checked && in.DryRun:
-		return "not checked (AWS not asked: no credentials)"
-	case !s.Checked:
-		return "not checked"
-	case s.Missing && in.DryRun && in.CreateRepositories:
-		return "would create"
-	case s.Missing:
-		return "missing"
-	}
-	st := "exists"
-	if s.CreateDenied {
-		st += " (this role may not create repositories)"
-	}
-	if len(s.Drift) > 0 {
-		st += "; differs from the inputs, which apply only when the action creates it: " + strings.Join(s.Drift, ", ")
-	}
-	return st
-}
-
-func scan(s registry.Status) string {
-	if !s.Checked && !s.Created && s.Mutability == "" {
-		return ""
-	}
-	return fmt.Sprint(s.ScanOnPush)
-}
-
-func mutability(s registry.Status) string {
-	m := string(s.Mutability)
-	if len(s.Filters) > 0 {
-		m += " (" + strings.Join(s.Filters, ", ") + ")"
-	}
-	return m
-}
-
-func policy(s registry.Status) string {
-	if s.Lifecycle == nil {
-		return "none"
-	}
-	state := string(s.Policy)
-	switch {
-	case s.PolicyErr != nil && s.Policy == registry.PolicyFailed:
-		state = "not set: " + s.PolicyErr.Error()
-	case s.Policy == registry.PolicyNone:
-		state = "not checked"
-	}
-	return s.Lifecycle.Summary + ": " + state
-}
-
-func orDash(s string) string {
+func upperFirst(s string) string {
 	if s == "" {
-		return "-"
+		return s
 	}
-	return s
+	return strings.ToUpper(s[:1]) + s[1:]
 }
