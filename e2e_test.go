@@ -46,6 +46,9 @@ func TestE2E(t *testing.T) {
 			}
 			s := c.run(t, dir, true)
 			golden(t, filepath.Join(dir, "summary.md"), s.normal(s.summary()))
+			if n := linesOutsideDetails(s.summary()); s.code == 0 && n > 20 {
+				t.Errorf("a successful run shows %d lines outside <details>, more than 20", n)
+			}
 			golden(t, filepath.Join(dir, "annotations.txt"), s.normal(annotations(s.stdout.String())))
 			golden(t, filepath.Join(dir, "outputs.txt"), s.normal(outputsText(s.outputs())))
 			compareTree(t, filepath.Join(dir, "after"), s.workspace)

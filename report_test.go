@@ -403,3 +403,20 @@ func TestSummaryRulesOff(t *testing.T) {
 		t.Errorf("exit %d\n%s", s.code, s.summary())
 	}
 }
+
+// linesOutsideDetails counts the non-blank lines a reader sees with every
+// <details> closed.
+func linesOutsideDetails(summary string) int {
+	n, depth := 0, 0
+	for line := range strings.Lines(summary) {
+		switch {
+		case strings.HasPrefix(line, "<details"):
+			depth++
+		case strings.HasPrefix(line, "</details>"):
+			depth--
+		case depth == 0 && strings.TrimSpace(line) != "":
+			n++
+		}
+	}
+	return n
+}
