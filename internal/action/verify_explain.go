@@ -46,17 +46,21 @@ func explainPull(h registry.Host, t Translation, r manifest.Result, rc *manifest
 		p.rest = strings.TrimPrefix(p.repo, t.Rule.Prefix+"/")
 		p.upstream = t.Rule.Upstream + "/" + p.rest
 	}
-	f = &diag.Finding{Pos: pos, Severity: diag.Error, Code: "ecr/pull-" + strings.ToLower(strings.ReplaceAll(pullProblem(p.err), " ", "-")),
+	f = &diag.Finding{Pos: pos, Severity: diag.Error, Code: "ecr/pull-failed",
 		Msg: fmt.Sprintf("%s %s: %s does not pull: the registry answered %s", t.From, t.Name, t.Output, p.err.Quote())}
 	var why, fix string
 	switch p.err.Kind() {
 	case manifest.NameUnknown:
+		f.Code = "ecr/pull-name-unknown"
 		why, fix = p.nameUnknown()
 	case manifest.ManifestUnknown:
+		f.Code = "ecr/pull-manifest-unknown"
 		why, fix = p.manifestUnknown()
 	case manifest.Denied:
+		f.Code = "ecr/pull-denied"
 		why, fix, denied = p.roleDenied()
 	case manifest.UpstreamDenied:
+		f.Code = "ecr/pull-upstream-denied"
 		why, fix, denied = p.upstreamDenied()
 	default:
 		denied = true
@@ -113,8 +117,15 @@ func (p pulled) manifestUnknown() (why, fix string) {
 		return fmt.Sprintf("%s has no %s", p.repo, strings.TrimLeft(p.suffix, ":@")), "push that tag first, or use one that exists"
 	}
 	tried := p.upstream + p.suffix
-	return fmt.Sprintf("the upstream has no such tag or digest (some registries answer an unknown repository so too): ECR tried %s", tried),
-		fmt.Sprintf("use a tag that exists at %s, and check the repository's name", p.upstream)
+	why = fmt.Sprintf("the upstream has no such tag or digest (some registries answer an unknown repository so too): ECR tried %s", tried)
+	fix = fmt.Sprintf("use a tag that exists at %s, and check the repository's name", p.upstream)
+	if strings.HasPrefix(p.suffix, "@") { // the cache fetches by tag first; the servers' pull fails the same way
+		fix = "a first pull by digest through the cache fails until the image is cached: pull it once by tag, or " + fix
+	}
+	if c := p.check; c != nil && c.Failure != "" {
+		why += fmt.Sprintf(", or the rule's credentials cannot read it: ValidatePullThroughCacheRule says %q", c.Failure)
+	}
+	return why, fix
 }
 
 // roleDenied is a refusal of the token: the role that fetched it lacks the

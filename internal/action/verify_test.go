@@ -1,6 +1,7 @@
 package action
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io/fs"
@@ -39,6 +40,12 @@ accessories:
       server: registry.example.com
       username: u
       password: p
+  ownreg:
+    image: acme/worker:2
+    registry:
+      server: ` + reg + `
+      username: AWS
+      password: p
 proxy:
   run:
     registry: ` + reg + `/docker-hub
@@ -53,7 +60,7 @@ const (
 	lineSearch   = 14
 	lineTool     = 16
 	lineCache    = 18
-	lineProxy    = 26
+	lineProxy    = 32
 )
 
 // verifyWorld is a registry with its pull-through rules, upstreams and the
@@ -83,6 +90,7 @@ func newVerifyWorld(t testing.TB) *verifyWorld {
 	w.reg.SetUpstream("registry-1.docker.io", w.hub)
 	w.reg.SetUpstream("ghcr.io", w.gh)
 	w.reg.Own().Put("acme/tool", "1", "application/vnd.oci.image.manifest.v1+json", []byte(`{"schemaVersion":2,"tool":1}`))
+	w.reg.Own().Put("acme/worker", "2", "application/vnd.oci.image.manifest.v1+json", []byte(`{"schemaVersion":2,"worker":2}`))
 
 	api := httptest.NewServer(w.srv)
 	t.Cleanup(api.Close)
@@ -134,7 +142,7 @@ func TestVerifyAllPull(t *testing.T) {
 	}
 	wantPulls := map[string]int{"docker-hub/library/mysql:8.4": 1, "docker-hub/percona/percona-xtradb-cluster-operator:1.15.0": 1,
 		"github/acme/search:2": 1, "acme/tool:1": 1, "docker-hub/library/redis:7": 1, "docker-hub/basecamp/kamal-proxy:v0.9.2": 1,
-		"docker-hub/library/nginx:1.27": 1}
+		"docker-hub/library/nginx:1.27": 1, "acme/worker:2": 1} // an accessory with its own registry, when it is this one
 	if got := w.reg.Pulls(); !mapsEqual(got, wantPulls) {
 		t.Errorf("pulls = %v\n want %v", got, wantPulls)
 	}
@@ -183,36 +191,41 @@ func TestVerifyFailures(t *testing.T) {
 		name    string
 		setup   func(w *verifyWorld)
 		line    int
-		denied  bool     // a PullDeniedError (exit 1), else a *diag.Finding (exit 2)
+		denied  bool // a PullDeniedError (exit 1), else a *diag.Finding (exit 2)
+		code    string
+		file    string   // "" for config/deploy.yml
 		want    []string // in the message and fix
 		validat int      // ValidatePullThroughCacheRule calls
 	}{
-		{name: "a tag the upstream lacks", setup: func(w *verifyWorld) { w.reg.SetUpstream("registry-1.docker.io", without(w.hub, "library/redis", "7")) },
+		{name: "a tag the upstream lacks", code: "ecr/pull-manifest-unknown", setup: func(w *verifyWorld) { w.reg.SetUpstream("registry-1.docker.io", without(w.hub, "library/redis", "7")) },
 			line: lineCache, want: []string{"MANIFEST_UNKNOWN", "ECR tried docker.io/library/redis:7", "use a tag that exists at docker.io/library/redis"}, validat: 1},
-		{name: "a repository the upstream lacks", setup: func(w *verifyWorld) {
+		{name: "a repository the upstream lacks", code: "ecr/pull-name-unknown", setup: func(w *verifyWorld) {
 			w.reg.SetUpstream("registry-1.docker.io", without(w.hub, "percona/percona-xtradb-cluster-operator", ""))
 		}, line: lineOperator, want: []string{"NAME_UNKNOWN", "Docker Hub has no repository percona/percona-xtradb-cluster-operator", reg + "/docker-hub/library/percona-xtradb-cluster-operator:1.15.0"}, validat: 1},
-		{name: "the role may not import", setup: func(w *verifyWorld) { w.reg.DenyImport("github") },
+		{name: "the role may not import", code: "ecr/pull-denied", setup: func(w *verifyWorld) { w.reg.DenyImport("github") },
 			line: lineSearch, denied: true, want: []string{`DENIED "User: arn:aws:sts::123456789012:assumed-role`, "lacks ecr:BatchImportUpstreamImage (and ecr:CreateRepository the first time) on arn:aws:ecr:us-east-1:123456789012:repository/github/*"}, validat: 1},
-		{name: "the rule's credentials fail", setup: func(w *verifyWorld) { w.srv.SetRuleFailure("github", "401 Bad credentials") },
+		{name: "the rule's credentials fail", code: "ecr/pull-upstream-denied", setup: func(w *verifyWorld) { w.srv.SetRuleFailure("github", "401 Bad credentials") },
 			line: lineSearch, denied: true, want: []string{"The authentication to the upstream registry failed", `ValidatePullThroughCacheRule says "401 Bad credentials"`, "update the secret arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/gh"}, validat: 1},
-		{name: "Docker Hub answers an unknown repository as unauthorized", setup: func(w *verifyWorld) {
+		{name: "Docker Hub answers an unknown repository as unauthorized", code: "ecr/pull-upstream-denied", setup: func(w *verifyWorld) {
 			w.reg.SetUpstream("registry-1.docker.io", unauthorizedFor(w.hub, "percona/percona-xtradb-cluster-operator"))
 		}, line: lineOperator, want: []string{"the rule's credentials work", "most likely Docker Hub has no percona/percona-xtradb-cluster-operator", "library/percona-xtradb-cluster-operator"}, validat: 1},
-		{name: "ValidatePullThroughCacheRule denied", setup: func(w *verifyWorld) {
+		{name: "ValidatePullThroughCacheRule denied", code: "ecr/pull-upstream-denied", setup: func(w *verifyWorld) {
 			w.srv.SetRuleFailure("github", "401 Bad credentials")
 			w.srv.Deny("ValidatePullThroughCacheRule")
 		}, line: lineSearch, denied: true, want: []string{"ecr:ValidatePullThroughCacheRule was denied, so the rule's credentials were not tested"}, validat: 1},
-		{name: "a rule from the input is not validated", setup: func(w *verifyWorld) {
+		{name: "a rule from the input is not validated", code: "ecr/pull-upstream-denied", setup: func(w *verifyWorld) {
 			w.inputs["pull-through-cache"] = "docker.io=docker-hub\nghcr.io=github"
 			w.srv.SetRuleFailure("github", "401 Bad credentials")
 		}, line: lineSearch, denied: true, want: []string{"the rule came from the pull-through-cache input, so its credentials were not tested", "aws ecr validate-pull-through-cache-rule --ecr-repository-prefix github"}},
-		{name: "an own image not pushed", setup: func(w *verifyWorld) {
+		{name: "an own image not pushed", code: "ecr/pull-name-unknown", setup: func(w *verifyWorld) {
 			w.reg.Own().Put("acme/other", "1", "x", []byte("{}"))
 			w.files["config/deploy.yml"] = strings.Replace(verifyConfig, "acme/tool:1", "acme/tool2:1", 1)
 		},
 			line: lineTool, want: []string{"NAME_UNKNOWN", "there is no repository acme/tool2 in " + reg, "push the image there first"}},
-		{name: "kamal-proxy in the cache", setup: func(w *verifyWorld) {
+		{name: "a digest not cached yet", code: "ecr/pull-manifest-unknown", file: "images input", setup: func(w *verifyWorld) {
+			w.inputs["images"] = "nginx@sha256:" + strings.Repeat("0", 64)
+		}, want: []string{"images input nginx@sha256:", "ECR tried docker.io/library/nginx@sha256:", "a first pull by digest through the cache fails until the image is cached: pull it once by tag"}, validat: 1},
+		{name: "kamal-proxy in the cache", code: "ecr/pull-manifest-unknown", setup: func(w *verifyWorld) {
 			w.reg.SetUpstream("registry-1.docker.io", without(w.hub, "basecamp/kamal-proxy", "v0.9.2"))
 		}, line: lineProxy, want: []string{"kamal-proxy kamal-proxy: " + reg + "/docker-hub/basecamp/kamal-proxy:v0.9.2 does not pull", "MANIFEST_UNKNOWN"}, validat: 1},
 	}
@@ -236,8 +249,8 @@ func TestVerifyFailures(t *testing.T) {
 				f = pd.Finding
 			}
 			t.Logf("%s\nFix: %s", f.Msg, f.Fix)
-			if f.Pos.File != "config/deploy.yml" || f.Pos.Line != tc.line || f.Severity != diag.Error || !strings.HasPrefix(f.Code, "ecr/pull-") {
-				t.Errorf("finding at %v (%s, %s), want line %d", f.Pos, f.Severity, f.Code, tc.line)
+			if f.Pos.File != cmp.Or(tc.file, "config/deploy.yml") || f.Pos.Line != tc.line || f.Severity != diag.Error || f.Code != tc.code {
+				t.Errorf("finding at %v (%s, %s), want line %d, %s", f.Pos, f.Severity, f.Code, tc.line, tc.code)
 			}
 			for _, s := range tc.want {
 				if !strings.Contains(f.Msg+" Fix: "+f.Fix, s) {
@@ -268,7 +281,7 @@ func TestVerifyWarnsOrSkips(t *testing.T) {
 		warning string
 		token   int // GetAuthorizationToken calls
 	}{
-		{name: "5xx", setup: func(w *verifyWorld) { w.reg.Fail("docker-hub/library/mysql", 503) }, pulls: 7, token: 1,
+		{name: "5xx", setup: func(w *verifyWorld) { w.reg.Fail("docker-hub/library/mysql", 503) }, pulls: 8, token: 1,
 			warning: "accessory db: " + reg + "/docker-hub/library/mysql:8.4 was not verified: HTTP 503: SERVICE_UNAVAILABLE: Service Unavailable; the registry or its upstream failed or did not answer in time"},
 		{name: "token denied", setup: func(w *verifyWorld) { w.srv.Deny("GetAuthorizationToken") }, token: 1,
 			warning: "images were not verified: ecr:GetAuthorizationToken was denied"},
