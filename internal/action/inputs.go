@@ -173,13 +173,12 @@ func (p *inputParser) pullThrough(name string) (discover bool, rules []imageref.
 	}
 	for i, l := range inputs.Split(v) {
 		where := fmt.Sprintf("%s line %d", name, i+1)
-		up, prefix, ok := strings.Cut(l, "=")
-		up, prefix = strings.TrimSpace(up), strings.Trim(strings.TrimSpace(prefix), "/")
-		if !ok || up == "" || prefix == "" {
-			p.fail(name, fmt.Sprintf("%s: %q is not upstream=prefix (for example docker.io=docker-hub); or use auto or off", where, l))
+		r, err := imageref.ParseRule(l, where)
+		if err != nil {
+			p.fail(name, err.Error()+"; or use auto or off")
 			continue
 		}
-		r := imageref.Rule{Upstream: imageref.NormalizeUpstream(up), Prefix: prefix, Source: where}
+		up, prefix := strings.TrimSpace(strings.Split(l, "=")[0]), r.Prefix
 		if err := prefixError(prefix); err != nil {
 			p.fail(name, fmt.Sprintf("%s: %v", where, err))
 			continue

@@ -270,3 +270,37 @@ func TestPullThroughPairs(t *testing.T) {
 		t.Errorf("rules %v, notes %v", in.Rules, in.Notes)
 	}
 }
+
+// Every finding of the action has a code; one whose fix sets an input names
+// it structurally, and its fix says it as a workflow does.
+func TestFindingsCodedAndSettingsNamed(t *testing.T) {
+	t.Parallel()
+	src := "image: acme/shop\nregistry:\n  server: " + reg + "\nbuilder:\n  arch: amd64\naccessories:\n  db:\n    image: mysql:8.4\n"
+	c := config(t, "", map[string]string{"config/deploy.yml": src})
+	h, _ := registry.ParseHost(reg)
+	in := parsed(t, map[string]string{"images": "Bad Ref"})
+	p, err := NewPlan(in, c, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = p.Translate(in, c, []imageref.Rule{{Upstream: "docker.io", Prefix: "hub"}}, true)
+	var bad *diag.Finding
+	if !errors.As(err, &bad) || bad.Pos.File != "" || bad.Code != "pull-through/invalid-reference" || strings.HasPrefix(bad.Error(), ":") {
+		t.Errorf("a bad images input: %v (%+v)", err, bad)
+	}
+	inputs := map[string]bool{}
+	for _, f := range p.Findings {
+		if f.Code == "" {
+			t.Errorf("no code: %v", f)
+		}
+		if f.Input != nil {
+			inputs[f.Input.Name] = true
+			if !strings.Contains(f.Fix, "set "+f.Input.InActions()) {
+				t.Errorf("%s: fix %q does not say %q", f.Code, f.Fix, f.Input.InActions())
+			}
+		}
+	}
+	if !inputs["enable-cache"] || !inputs["rewrite-accessories"] {
+		t.Errorf("settings named: %v", inputs)
+	}
+}

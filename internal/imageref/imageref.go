@@ -54,18 +54,15 @@ func NormalizeUpstream(s string) string {
 	return host + "/" + rest
 }
 
-// ParseRules reads explicit "upstream=prefix" lines.
-func ParseRules(lines []string, source string) ([]Rule, error) {
-	var rules []Rule
-	for i, l := range lines {
-		up, prefix, ok := strings.Cut(l, "=")
-		up, prefix = strings.TrimSpace(up), strings.Trim(strings.TrimSpace(prefix), "/")
-		if !ok || up == "" || prefix == "" {
-			return nil, fmt.Errorf("%s line %d: %q is not upstream=prefix (for example docker.io=docker-hub)", source, i+1, l)
-		}
-		rules = append(rules, Rule{Upstream: NormalizeUpstream(up), Prefix: prefix, Source: fmt.Sprintf("%s line %d", source, i+1)})
+// ParseRule reads one explicit "upstream=prefix" pair; source names it in
+// messages and in the rule.
+func ParseRule(pair, source string) (Rule, error) {
+	up, prefix, ok := strings.Cut(pair, "=")
+	up, prefix = strings.TrimSpace(up), strings.Trim(strings.TrimSpace(prefix), "/")
+	if !ok || up == "" || prefix == "" {
+		return Rule{}, fmt.Errorf("%s: %q is not upstream=prefix (for example docker.io=docker-hub)", source, pair)
 	}
-	return rules, nil
+	return Rule{Upstream: NormalizeUpstream(up), Prefix: prefix, Source: source}, nil
 }
 
 // Status says what Translate did.

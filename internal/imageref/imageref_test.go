@@ -147,20 +147,20 @@ func TestValidRepository(t *testing.T) {
 	}
 }
 
-func TestParseRules(t *testing.T) {
-	rules, err := ParseRules([]string{"docker.io=docker-hub", "https://ghcr.io/=github/", "docker-hub=hub2"}, "pull-through-cache")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Rule{{Upstream: dockerHub, Prefix: "docker-hub", Source: "pull-through-cache line 1"}, {Upstream: "ghcr.io", Prefix: "github", Source: "pull-through-cache line 2"}, {Upstream: dockerHub, Prefix: "hub2", Source: "pull-through-cache line 3"}}
-	for i := range want {
-		if rules[i] != want[i] {
-			t.Errorf("rule %d = %+v, want %+v", i, rules[i], want[i])
+func TestParseRule(t *testing.T) {
+	t.Parallel()
+	for pair, want := range map[string]Rule{
+		"docker.io=docker-hub":     {Upstream: dockerHub, Prefix: "docker-hub", Source: "line"},
+		"https://ghcr.io/=github/": {Upstream: "ghcr.io", Prefix: "github", Source: "line"},
+		"docker-hub=hub2":          {Upstream: dockerHub, Prefix: "hub2", Source: "line"},
+	} {
+		if got, err := ParseRule(pair, "line"); err != nil || got != want {
+			t.Errorf("ParseRule(%q) = %+v, %v; want %+v", pair, got, err, want)
 		}
 	}
 	for _, bad := range []string{"docker.io", "=x", "docker.io="} {
-		if _, err := ParseRules([]string{bad}, "pull-through-cache"); err == nil {
-			t.Errorf("ParseRules(%q) accepted", bad)
+		if _, err := ParseRule(bad, "line"); err == nil {
+			t.Errorf("ParseRule(%q) accepted", bad)
 		}
 	}
 }
