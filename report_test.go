@@ -150,6 +150,7 @@ func TestSummaryEscapes(t *testing.T) {
 	if rows != 1 {
 		t.Errorf("%d image table rows name the accessory", rows)
 	}
+	checkRenders(t, summary)
 }
 
 // withoutCodeSpans drops inline code, which shows its text as it is.
