@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,10 +22,20 @@ var version = ""
 
 func main() {
 	ctx, stop := signalContext()
-	cmd := cli.Command{Version: version, Stdout: os.Stdout, Stderr: os.Stderr}
+	cmd := cli.Command{Version: version, Stdout: os.Stdout, Stderr: os.Stderr, IsTerminal: isTerminal}
 	code := cmd.Run(ctx, os.Args[1:], os.Environ())
 	stop() // deferred calls do not run after os.Exit
 	os.Exit(code)
+}
+
+// isTerminal reports whether w is a character device, such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // StoppedError is the cause of a run cut short by a signal.

@@ -381,14 +381,14 @@ func TestActionCLI(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	for _, want := range []string{"dry run: nothing was changed", "would create if missing (AWS not asked: no credentials)", "+    options: mode=max,image-manifest=true,oci-mediatypes=true",
+	for _, want := range []string{"kamal-ecr dry run: nothing is changed", "would create if missing (AWS not asked: no credentials)", "+    options: mode=max,image-manifest=true,oci-mediatypes=true",
 		"accessory-images: {\"db\":\"123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/mysql:8.4\""} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
 		}
 	}
 	if code := run(context.Background(), []string{"--cache-mode", "fast"}, nil, &stdout, &stderr); code != 2 ||
-		!strings.Contains(stderr.String(), "input cache-mode: \"fast\" is not min or max") {
+		!strings.Contains(stderr.String(), "kamal-ecr: error: --cache-mode: \"fast\" is not min or max") {
 		t.Errorf("exit %d, stderr %s", code, stderr.String())
 	}
 }

@@ -153,7 +153,7 @@ func TestAgainstMoto(t *testing.T) {
 
 	t.Run("create-repositories false", func(t *testing.T) {
 		reset()
-		expect(motoStep(t, url, map[string]string{"create-repositories": "false"}), 1, "acme/shop does not exist and create-repositories is false")
+		expect(motoStep(t, url, map[string]string{"create-repositories": "false"}), 1, "acme/shop does not exist and create-repositories: false does not create it")
 		for _, name := range []string{"acme/shop", "acme/shop-build-cache"} {
 			if _, err := api.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String(name)}); err != nil {
 				t.Fatal(err)

@@ -61,7 +61,7 @@ func TestReportRulesNotRead(t *testing.T) {
 	summary := s.summary()
 	if s.code != 0 || !strings.Contains(summary, "The pull-through cache rules were not read, so no image was translated") ||
 		!strings.Contains(summary, "are used as written (the rules were not read)") ||
-		!strings.Contains(summary, "give the rules with pull-through-cache \\(such as docker.io=docker-hub\\)") && !strings.Contains(summary, "give the rules with pull-through-cache (such as docker.io=docker-hub)") ||
+		!strings.Contains(summary, "give the rules in the pull-through-cache input (such as docker.io=docker-hub)") ||
 		strings.Contains(summary, "no pull-through cache rule for") || strings.Contains(summary, "Rules from not read") {
 		t.Errorf("exit %d, summary:\n%s", s.code, summary)
 	}
@@ -72,7 +72,7 @@ func TestMissingRepositoryWithoutCreate(t *testing.T) {
 	t.Parallel()
 	for _, dry := range []string{"false", "true"} {
 		s := newStep(t, map[string]string{"create-repositories": "false", "dry-run": dry}).run()
-		want := "ECR repository acme/shop does not exist and create-repositories is false, so Kamal's push would fail"
+		want := "ECR repository acme/shop does not exist and create-repositories: false does not create it, so Kamal's push would fail"
 		if s.code != 1 || !strings.Contains(s.stdout.String(), want) {
 			t.Errorf("dry-run %s: exit %d\n%s", dry, s.code, s.stdout.String())
 		}
@@ -247,7 +247,7 @@ func TestCLIHelpVersionAndInputs(t *testing.T) {
 	stdout.Reset()
 	stderr.Reset()
 	code := run(context.Background(), []string{"--image-tag-mutability", "sometimes", "--scan-on-push=yes", "--cache-mode", "Fast"}, nil, &stdout, &stderr)
-	for _, want := range []string{`input image-tag-mutability: "sometimes" is not`, `input scan-on-push: "yes" is not true or false`, `input cache-mode: "Fast" is not min or max`} {
+	for _, want := range []string{`--image-tag-mutability: "sometimes" is not`, `--scan-on-push: "yes" is not true or false`, `--cache-mode: "Fast" is not min or max`} {
 		if code != 2 || !strings.Contains(stderr.String(), want) {
 			t.Errorf("exit %d; stderr lacks %q:\n%s", code, want, stderr.String())
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
@@ -39,7 +40,8 @@ func IAMPolicy(ctx context.Context, d Deps, in Inputs) (*PolicyResult, error) {
 		return nil, err
 	}
 	if res.RegistryFrom == PlaceholderNoCredentials || res.RegistryFrom == PlaceholderForCheck {
-		return nil, &InputError{Input: "registry", Msg: "registry.server is set by a later step and there are no AWS credentials to ask STS for the account: give the registry input"}
+		return nil, &InputError{Input: "registry", Msg: "registry.server is set by a later step and there are no AWS credentials to ask STS for the account: give the registry input",
+			Also: []diag.Setting{{Name: "registry"}}}
 	}
 	plan, err := NewPlan(in, cfg, host)
 	if err != nil {

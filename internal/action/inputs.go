@@ -45,9 +45,15 @@ type Inputs struct {
 // InputError names the input that is wrong.
 type InputError struct {
 	Input, Msg string
+	Also       []diag.Setting // other inputs Msg names, said as diag.Setting.InActions says them
 }
 
 func (e *InputError) Error() string { return "input " + e.Input + ": " + e.Msg }
+
+// NamedInputs are the inputs the message names.
+func (e *InputError) NamedInputs() []diag.Setting {
+	return append([]diag.Setting{{Name: e.Input}}, e.Also...)
+}
 
 var destinationPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
@@ -87,7 +93,8 @@ func ParseInputs(lookup func(name string) string) (Inputs, error) {
 		Mutability: types.ImageTagMutability(p.enum("image-tag-mutability")),
 		Encryption: types.EncryptionType(p.enum("encryption-type"))}
 	if in.Settings.Encryption == types.EncryptionTypeAes256 && in.Settings.KMSKey != "" {
-		p.fail("kms-key", "is set, but encryption-type is AES256: set encryption-type: KMS or remove kms-key")
+		p.errs = append(p.errs, &InputError{Input: "kms-key", Msg: "is set, but encryption-type: AES256 does not use it: set encryption-type: KMS or remove the kms-key input",
+			Also: []diag.Setting{{Name: "encryption-type", Value: "AES256"}, {Name: "encryption-type", Value: "KMS"}, {Name: "kms-key"}}})
 	}
 	in.Settings.Tags = p.tags("repository-tags")
 	if in.Check {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,11 +88,13 @@ func NewPlan(in Inputs, cfg *kamal.Config, host registry.Host) (*Plan, error) {
 
 	// The cache edit comes first: enable-cache may find no builder to add a cache to.
 	p.CacheEdit, err = cfg.PlanCache(kamal.CacheRequest{Patch: in.PatchCache, Enable: in.EnableCache, Mode: in.CacheMode})
+	err = naming(err, diag.Setting{Name: "patch-cache", Value: "false"}, diag.Setting{Name: "enable-cache", Value: "false"})
 	adding := in.EnableCache && !cfg.Cache.Present
 	var f *diag.Finding
 	if err != nil && adding && errors.As(err, &f) { // additive: say why, go on without a cache
 		g := *f
-		g.Severity, g.Msg = diag.Warning, "enable-cache: "+f.Msg
+		g.Severity, g.Msg = diag.Warning, "with enable-cache: true, "+f.Msg
+		g.Inputs = append(slices.Clone(f.Inputs), diag.Setting{Name: "enable-cache", Value: "true"})
 		p.Findings = append(p.Findings, &g)
 		adding, err = false, nil
 	}
@@ -202,6 +205,16 @@ func (p *Plan) sources(in Inputs, cfg *kamal.Config) {
 	}
 }
 
+// naming is err, when it is a finding, naming the inputs its fix may offer
+// to turn off (a fix names an input as diag.Setting.InActions says it).
+func naming(err error, inputs ...diag.Setting) error {
+	f, ok := err.(*diag.Finding)
+	if !ok {
+		return err
+	}
+	return f.WithInputs(append(slices.Clone(f.Inputs), inputs...)...)
+}
+
 func (p *Plan) note(s diag.Severity, pos diag.Pos, code, msg, fix string) {
 	p.Findings = append(p.Findings, &diag.Finding{Pos: pos, Severity: s, Code: code, Msg: msg, Fix: fix})
 }
@@ -209,7 +222,7 @@ func (p *Plan) note(s diag.Severity, pos diag.Pos, code, msg, fix string) {
 // noteSet is a note whose fix sets an input (the fix says "name: value").
 func (p *Plan) noteSet(s diag.Severity, pos diag.Pos, code, msg, fix, input, value string) {
 	p.Findings = append(p.Findings, &diag.Finding{Pos: pos, Severity: s, Code: code, Msg: msg, Fix: fix,
-		Input: &diag.Setting{Name: input, Value: value}})
+		Inputs: []diag.Setting{{Name: input, Value: value}}})
 }
 
 // Translation is one source's pull-through path.
@@ -271,7 +284,7 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 			continue
 		}
 		e, err := cfg.PlanImage(*s.accessory, res.Output)
-		if err != nil {
+		if err = naming(err, diag.Setting{Name: "rewrite-accessories", Value: "false"}); err != nil {
 			var f *diag.Finding
 			if errors.As(err, &f) { // the image stays as written: a warning
 				g := *f

@@ -203,7 +203,7 @@ func TestParseInputs(t *testing.T) {
 		{map[string]string{"dry-run": "yes"}, `input dry-run: "yes" is not true or false`},
 		{map[string]string{"image-tag-mutability": "IMMUTABLE"}, "input image-tag-mutability: IMMUTABLE breaks Kamal"},
 		{map[string]string{"encryption-type": "KMS_DSSE"}, `input encryption-type: "KMS_DSSE" is not AES256 or KMS`},
-		{map[string]string{"kms-key": "alias/x"}, "input kms-key: is set, but encryption-type is AES256"},
+		{map[string]string{"kms-key": "alias/x"}, "input kms-key: is set, but encryption-type: AES256 does not use it"},
 		{map[string]string{"repository-tags": "team"}, `input repository-tags: "team" is not key=value`},
 		{map[string]string{"cache-lifecycle-days": "-1"}, "input cache-lifecycle-days"},
 		{map[string]string{"cache-mode": "all"}, `input cache-mode: "all" is not min or max`},

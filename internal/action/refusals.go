@@ -45,3 +45,8 @@ type CheckError struct {
 func (e *CheckError) Error() string {
 	return "check: kamal-ecr would change " + strings.Join(e.Files, " and ") + " (the diff is in the summary): run it without check: true, or apply the diff and commit it"
 }
+
+// NamedInputs are the inputs the message names.
+func (e *CheckError) NamedInputs() []diag.Setting {
+	return []diag.Setting{{Name: "check", Value: "true"}}
+}

@@ -40,12 +40,13 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 	if in.Registry != "" && in.Registry != host.Name {
 		return host, nil, &diag.Finding{Pos: server.Pos, Severity: diag.Error, Code: "input/registry-mismatch",
 			Msg: fmt.Sprintf("registry.server is %s but the registry input is %s; Kamal pushes to %s", host.Name, in.Registry, host.Name),
-			Fix: "make them the same, or remove the registry input"}
+			Fix: "make them the same, or remove the registry input", Inputs: []diag.Setting{{Name: "registry"}}}
 	}
 	res.RegistryFrom = FromServer
 	if in.Region != "" && in.Region != host.Region {
 		res.Findings = append(res.Findings, &diag.Finding{Pos: server.Pos, Severity: diag.Notice, Code: "input/region-ignored",
-			Msg: fmt.Sprintf("aws-region is %s, but %s is in %s; ECR calls go to %s", in.Region, host.Name, host.Region, host.Region)})
+			Msg:    fmt.Sprintf("the aws-region input is %s, but %s is in %s; ECR calls go to %s", in.Region, host.Name, host.Region, host.Region),
+			Inputs: []diag.Setting{{Name: "aws-region"}}})
 	}
 	if in.Check {
 		return host, nil, nil // a check asks AWS nothing
@@ -77,8 +78,9 @@ func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config,
 	region := cmp.Or(in.Region, d.Getenv("AWS_REGION"), d.Getenv("AWS_DEFAULT_REGION"))
 	if region == "" {
 		return registry.Host{}, nil, &diag.Finding{Pos: server.Pos, Severity: diag.Error, Code: "ecr/registry-unknown",
-			Msg: fmt.Sprintf("registry.server reads %s, which is not set, and there is no registry input or AWS region to find the registry by", server.Unset),
-			Fix: "set the registry input (or aws-region), or " + server.Unset + " in the workflow's env"}
+			Msg:    fmt.Sprintf("registry.server reads %s, which is not set, and neither the registry input nor an AWS region tells the registry", server.Unset),
+			Fix:    "give the registry input (or the aws-region input), or set " + server.Unset + " in the environment",
+			Inputs: []diag.Setting{{Name: "registry"}, {Name: "aws-region"}}}
 	}
 	if in.Check {
 		host := registry.HostFor("000000000000", region)

@@ -229,11 +229,12 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 			if in.Check {
 				why = "a check asks AWS nothing"
 			}
-			fix := "give the rules with pull-through-cache (such as docker.io=docker-hub), or run with AWS credentials"
+			fix := "give the rules in the pull-through-cache input (such as docker.io=docker-hub), or run with AWS credentials"
 			if in.Check {
-				fix = "give the rules with pull-through-cache, such as docker.io=docker-hub"
+				fix = "give the rules in the pull-through-cache input, such as docker.io=docker-hub"
 			}
-			plan.note(diag.Notice, diag.Pos{}, "pull-through/rules-not-read", "the pull-through cache rules were not read: "+why, fix)
+			plan.Findings = append(plan.Findings, &diag.Finding{Severity: diag.Notice, Code: "pull-through/rules-not-read",
+				Msg: "the pull-through cache rules were not read: " + why, Fix: fix, Inputs: []diag.Setting{pullThrough}})
 		}
 		return rules, !in.Discover, missingRepos(in, res.Repos)
 	}
@@ -277,7 +278,9 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 	}
 	if rulesErr != nil {
 		res.RulesFrom, known = RulesNotRead, false
-		plan.note(diag.Warning, diag.Pos{}, "ecr/rules-not-read", "the pull-through cache rules were not read, so no image was translated: "+rulesErr.Error(), rulesFix(ctx, rulesErr))
+		plan.Findings = append(plan.Findings, &diag.Finding{Severity: diag.Warning, Code: "ecr/rules-not-read",
+			Msg: "the pull-through cache rules were not read, so no image was translated: " + rulesErr.Error(), Fix: rulesFix(ctx, rulesErr),
+			Inputs: []diag.Setting{pullThrough, {Name: "pull-through-cache", Value: "off"}}})
 	}
 	repoNotes(plan, in, res.Repos)
 	ensureErr = atRepos(plan, ensureErr)
@@ -296,7 +299,10 @@ func missingRepos(in Inputs, repos []registry.Status) error {
 	var errs []error
 	for _, s := range repos {
 		if s.Missing {
-			errs = append(errs, fmt.Errorf("ECR repository %s does not exist and create-repositories is false, so Kamal's push would fail: create it, or set create-repositories: true", s.Name))
+			errs = append(errs, &diag.Finding{Severity: diag.Error, Code: "aws/repository-missing",
+				Msg:    fmt.Sprintf("ECR repository %s does not exist and create-repositories: false does not create it, so Kamal's push would fail", s.Name),
+				Fix:    "create it, or set create-repositories: true",
+				Inputs: []diag.Setting{{Name: "create-repositories", Value: "false"}, {Name: "create-repositories", Value: "true"}}})
 		}
 	}
 	return errors.Join(errs...)
@@ -309,14 +315,17 @@ func rulesFix(ctx context.Context, err error) string {
 	var creds *registry.CredentialsError
 	switch {
 	case errors.As(err, &denied):
-		return `allow ecr:DescribePullThroughCacheRules on Resource: "*" (the action takes no repository ARN), list the rules in pull-through-cache, or set it to off`
+		return `allow ecr:DescribePullThroughCacheRules on Resource: "*" (the action takes no repository ARN), list the rules in the pull-through-cache input, or set pull-through-cache: off`
 	case errors.As(err, &creds):
-		return "give the step AWS credentials, or list the rules in pull-through-cache"
+		return "give the step AWS credentials, or list the rules in the pull-through-cache input"
 	case ctx.Err() != nil:
-		return "the run was stopped or timed out before the rules arrived; run it again, or list the rules in pull-through-cache"
+		return "the run was stopped or timed out before the rules arrived; run it again, or list the rules in the pull-through-cache input"
 	}
-	return "check that the runner reaches the ECR endpoint (DNS, network, AWS_ENDPOINT_URL_ECR), or list the rules in pull-through-cache"
+	return "check that the runner reaches the ECR endpoint (DNS, network, AWS_ENDPOINT_URL_ECR), or list the rules in the pull-through-cache input"
 }
+
+// pullThrough is the input that lists pull-through cache rules.
+var pullThrough = diag.Setting{Name: "pull-through-cache"}
 
 // planned is the repositories' status when AWS is not asked.
 func planned(plan *Plan, in Inputs) []registry.Status {

@@ -82,7 +82,7 @@ func verifyImages(ctx context.Context, d Deps, plan *Plan, clients *registry.Cli
 		} else if tok.err != nil {
 			msg += ": " + tok.err.Error()
 		}
-		plan.note(diag.Warning, diag.Pos{}, "ecr/pull-no-token", msg, "allow ecr:GetAuthorizationToken on * (Kamal's servers log in with its token too), or set verify-images: false")
+		plan.noteSet(diag.Warning, diag.Pos{}, "ecr/pull-no-token", msg, "allow ecr:GetAuthorizationToken on * (Kamal's servers log in with its token too), or set verify-images: false", "verify-images", "false")
 		return nil
 	}
 	byPath := map[string]int{}

@@ -35,7 +35,7 @@ func explainPull(h registry.Host, t Translation, r manifest.Result, rc *manifest
 	if errors.As(r.Err, &ue) {
 		return &diag.Finding{Pos: pos, Severity: diag.Warning, Code: "ecr/pull-unverified",
 			Msg: fmt.Sprintf("%s %s: %s was not verified: %s; the registry or its upstream failed or did not answer in time, and the servers may already hold the image", t.From, t.Name, t.Output, ue.Detail()),
-			Fix: "run again to verify it, or set verify-images: false"}, false
+			Fix: "run again to verify it, or set verify-images: false", Inputs: []diag.Setting{{Name: "verify-images", Value: "false"}}}, false
 	}
 	p := pulled{host: h, t: t, check: rc, repo: r.Ref.Repository}
 	p.suffix = strings.TrimPrefix(t.Output, h.Name+"/"+p.repo)

@@ -33,6 +33,9 @@ const (
 type Command struct {
 	Version        string // the release's version, when the build set one
 	Stdout, Stderr io.Writer
+	// IsTerminal says whether w is a terminal, so that it gets colour; nil
+	// means never.
+	IsTerminal func(w io.Writer) bool
 }
 
 // Run runs the command with args (without the program name) in environ
@@ -49,19 +52,20 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 		fmt.Fprintln(c.Stdout, "kamal-ecr", version(c.Version, info, ok))
 		return 0
 	}
+	out := c.output(gh, getenv)
+	var notes []*diag.Finding
 	for _, msg := range unknownInputs(environ) {
-		gh.Annotate(gha.Annotation{Level: gha.Warning, Title: "kamal-ecr", Message: msg})
+		notes = append(notes, &diag.Finding{Severity: diag.Warning, Code: "input/unknown", Msg: msg})
 	}
+	out.diagnose(notes, nil)
 	if err := gh.Open(); err != nil { // before any change
-		gh.Annotate(gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: err.Error()})
+		out.diagnose(nil, err)
 		return 1
 	}
 	defer gh.Close()
 	in, err := action.ParseInputs(f.lookup(gh))
 	if err != nil {
-		for _, e := range diag.Flatten(err) { // one annotation per bad input
-			gh.Annotate(gha.Annotation{Level: gha.Error, Title: "kamal-ecr", Message: e.Error()})
-		}
+		out.diagnose(nil, err) // each bad input on its own
 		return 2
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errors.New("the run took longer than "+timeout.String()))
@@ -70,7 +74,7 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 	defer ws.Close() // the next run on this workspace reads what this one wrote
 	deps := c.deps(gh, ws, getenv)
 	if f.lookup(gh)("iam-policy") == "true" {
-		return c.iamPolicy(ctx, deps, in)
+		return c.iamPolicy(ctx, out, deps, in)
 	}
 	res, err := runAction(ctx, deps, in)
 	if gh.InActions() && ws.Empty() {
@@ -81,7 +85,7 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 			err = errors.Join(fmt.Errorf("set outputs: %w", oerr), action.Undo(deps, res))
 		}
 	}
-	return c.report(gh, in, res, err)
+	return c.report(gh, out, in, res, err)
 }
 
 func (c *Command) deps(gh *gha.Env, ws *workspace.Dir, getenv func(string) string) action.Deps {
@@ -98,45 +102,40 @@ func (c *Command) deps(gh *gha.Env, ws *workspace.Dir, getenv func(string) strin
 
 // iamPolicy prints the policy as JSON on stdout, and anything else on
 // stderr, so the output can be piped into aws iam put-role-policy.
-func (c *Command) iamPolicy(ctx context.Context, deps action.Deps, in action.Inputs) int {
+func (c *Command) iamPolicy(ctx context.Context, out output, deps action.Deps, in action.Inputs) int {
+	if out.term == nil { // stdout is the policy alone, in Actions too
+		out.term = &report.Terminal{Out: c.Stdout, Err: c.Stderr}
+	}
 	p, err := action.IAMPolicy(ctx, deps, in)
 	if err != nil {
-		for _, e := range diag.Flatten(err) {
-			fmt.Fprintln(c.Stderr, "kamal-ecr: error:", e)
-		}
+		out.diagnose(nil, err)
 		return exitCode(in, err)
 	}
+	var notes []*diag.Finding
 	for _, n := range p.Notices {
-		fmt.Fprintln(c.Stderr, "kamal-ecr: notice:", n)
+		notes = append(notes, &diag.Finding{Severity: diag.Notice, Code: "iam/notice", Msg: n})
 	}
+	out.diagnose(notes, nil)
 	c.Stdout.Write(p.Document.JSON())
 	return 0
 }
 
-// report shows what happened; outside Actions it prints the outputs after.
-func (c *Command) report(gh *gha.Env, in action.Inputs, res *action.Result, err error) int {
-	summary := report.Summary(in, res, err)
-	if gh.InActions() {
-		gh.Group("kamal-ecr plan and results", summary) // the log shows what the summary shows
-		for _, a := range report.Annotations(res, err) {
-			gh.Annotate(a)
-		}
-		if serr := gh.Summary(summary); serr != nil {
-			fmt.Fprintln(c.Stderr, "kamal-ecr: job summary:", serr)
-		}
-	} else {
-		fmt.Fprint(c.Stdout, summary) // the summary lists every note and error
-	}
-	if err != nil {
+// report shows what happened: in Actions the job summary, the log and the
+// annotations; elsewhere the terminal's text, outputs included.
+func (c *Command) report(gh *gha.Env, out output, in action.Inputs, res *action.Result, err error) int {
+	if out.term != nil {
+		out.term.Report(in, res, err)
 		return exitCode(in, err)
 	}
-	if !gh.HasOutputFile() {
-		if err := gh.SetOutputs(report.Outputs(res)); err != nil {
-			fmt.Fprintln(c.Stderr, "kamal-ecr: outputs:", err)
-			return 1
-		}
+	summary := report.Summary(in, res, err)
+	gh.Group("kamal-ecr plan and results", summary) // the log shows what the summary shows
+	for _, a := range report.Annotations(res, err) {
+		gh.Annotate(a)
 	}
-	return 0
+	if serr := gh.Summary(summary); serr != nil {
+		fmt.Fprintln(c.Stderr, "kamal-ecr: job summary:", serr)
+	}
+	return exitCode(in, err)
 }
 
 // emptyWorkspaceHint adds to a missing config's fix, in a copy, that the
@@ -157,6 +156,8 @@ func exitCode(in action.Inputs, err error) int {
 	var ie *action.InputError
 	var f *diag.Finding
 	switch {
+	case err == nil:
+		return 0
 	case errors.As(err, &ie):
 		return 2
 	case in.Check:

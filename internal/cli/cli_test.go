@@ -112,7 +112,7 @@ func TestLongValues(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		cmd := Command{Stdout: &stdout, Stderr: &stderr}
 		code := cmd.Run(context.Background(), nil, []string{inputs.EnvName(name) + "=" + strings.Repeat("a", 100<<10)})
-		if code != 2 || !strings.Contains(stderr.String(), "input "+name+": is 102400 bytes long") {
+		if code != 2 || !strings.Contains(stderr.String(), "kamal-ecr: error: --"+name+": is 102400 bytes long") {
 			t.Errorf("%s: exit %d, stderr %.300s", name, code, stderr.String())
 		}
 	}

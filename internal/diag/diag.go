@@ -46,9 +46,26 @@ type Finding struct {
 	Code     string // stable, such as "kamal/unknown-key": tests and renderers decide on it, never on Msg
 	Msg      string
 	Fix      string
-	// Input is the input the fix asks to set, if any; Fix then says it as
-	// Input.InActions() does, and a terminal renderer may say Input.Flag().
-	Input *Setting
+	// Inputs are the inputs Msg and Fix name, each said there as
+	// Setting.InActions says it, so that a terminal can say flags instead.
+	Inputs []Setting
+}
+
+// NamedInputs are the inputs the finding's text names.
+func (f *Finding) NamedInputs() []Setting { return f.Inputs }
+
+// WithInputs is a copy of f that names these inputs.
+func (f *Finding) WithInputs(ss ...Setting) *Finding {
+	g := *f
+	g.Inputs = ss
+	return &g
+}
+
+// AsFlags is a copy of f that names flags where f names inputs.
+func (f *Finding) AsFlags() *Finding {
+	g := *f
+	g.Msg, g.Fix = AsFlags(f.Msg, f.Inputs), AsFlags(f.Fix, f.Inputs)
+	return &g
 }
 
 func (f *Finding) Error() string {

@@ -138,7 +138,7 @@ func TestLoadErrors(t *testing.T) {
 		dest  string
 		want  string
 	}{
-		{"missing file", map[string]string{}, "", "config/deploy.yml: config file not found; set the config-file input"},
+		{"missing file", map[string]string{}, "", "config/deploy.yml: config file not found; point the config-file input at your Kamal config"},
 		{"missing destination", map[string]string{"config/deploy.yml": "image: a/b\n"}, "qa", "config/deploy.qa.yml: config file not found"},
 		{"bad yaml", map[string]string{"config/deploy.yml": "image: a/b\nbuilder:\n  arch: [amd64\n"}, "", "config/deploy.yml:3:9: invalid YAML: this `[` is never closed"},
 		{"not a mapping", map[string]string{"config/deploy.yml": "- a\n- b\n"}, "", "config/deploy.yml:1: a Kamal config must be a mapping"},

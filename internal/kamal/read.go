@@ -43,24 +43,26 @@ type source struct {
 
 // readSources is the first stage: the base file, then the destination file.
 func readSources(read ReadFunc, file, destination string, bounded bool) ([]source, error) {
-	base, err := readSource(read, file, "set the config-file input to your Kamal config", bounded)
+	base, err := readSource(read, file, "point the config-file input at your Kamal config", "config-file", bounded)
 	if err != nil {
 		return nil, err
 	}
 	if destination == "" {
 		return []source{base}, nil
 	}
-	dest, err := readSource(read, DestinationPath(file, destination), fmt.Sprintf("create it or check the destination input (%q)", destination), bounded)
+	dest, err := readSource(read, DestinationPath(file, destination), fmt.Sprintf("create it or check the destination input (%q)", destination), "destination", bounded)
 	if err != nil {
 		return nil, err
 	}
 	return []source{base, dest}, nil
 }
 
-func readSource(read ReadFunc, name, fix string, bounded bool) (source, error) {
+// readSource reads one file; fix says what to do when it is missing, by
+// way of the input named.
+func readSource(read ReadFunc, name, fix, input string, bounded bool) (source, error) {
 	src, err := read(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return source{}, diag.Errorf(diag.Pos{File: name}, CodeConfigNotFound, fix, "config file not found")
+		return source{}, diag.Errorf(diag.Pos{File: name}, CodeConfigNotFound, fix, "config file not found").WithInputs(diag.Setting{Name: input})
 	}
 	var fx fixable
 	if errors.As(err, &fx) {
@@ -75,18 +77,21 @@ func readSource(read ReadFunc, name, fix string, bounded bool) (source, error) {
 	return source{name, src}, checkBounds(name, src)
 }
 
+// configFile is the input that names the config, for fixes that point it elsewhere.
+var configFile = diag.Setting{Name: "config-file"}
+
 // checkBounds refuses, before any parsing, a file the action cannot read in
 // bounded time and memory, and line breaks the YAML parser and the editor
 // would count differently.
 func checkBounds(name string, src []byte) error {
 	at := diag.Pos{File: name, Line: 1}
 	if len(src) > MaxFileSize {
-		return diag.Errorf(at, "config/too-large", "point config-file at your Kamal config; a real one is under 50 KB",
-			"the file is %d bytes, more than the %d (1 MiB) the action reads", len(src), MaxFileSize)
+		return diag.Errorf(at, "config/too-large", "point the config-file input at your Kamal config; a real one is under 50 KB",
+			"the file is %d bytes, more than the %d (1 MiB) the action reads", len(src), MaxFileSize).WithInputs(configFile)
 	}
 	if n := countNodes(src); n > MaxNodes {
-		return diag.Errorf(at, "config/too-many-nodes", "point config-file at your Kamal config; a real one has a few hundred values",
-			"the file has about %d YAML values, more than the %d the action reads", n, MaxNodes)
+		return diag.Errorf(at, "config/too-many-nodes", "point the config-file input at your Kamal config; a real one has a few hundred values",
+			"the file has about %d YAML values, more than the %d the action reads", n, MaxNodes).WithInputs(configFile)
 	}
 	if i := loneCR(src); i >= 0 {
 		at.Line = 1 + bytes.Count(src[:i], []byte("\n"))

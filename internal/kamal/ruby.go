@@ -163,8 +163,8 @@ func (c *Config) topLevelRuby() *RubySection {
 func (f *File) wholeFileRuby() error {
 	for _, tag := range f.tmpl.Tags {
 		if tag.Structure {
-			return diag.Errorf(f.offsetPos(tag.Start), "erb/ruby-file", "write the config as YAML, or point config-file at the file it reads",
-				"this config is written by Ruby, which the action does not run")
+			return diag.Errorf(f.offsetPos(tag.Start), "erb/ruby-file", "write the config as YAML, or point the config-file input at the file it reads",
+				"this config is written by Ruby, which the action does not run").WithInputs(configFile)
 		}
 	}
 	return nil

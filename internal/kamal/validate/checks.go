@@ -45,6 +45,8 @@ var kamalChecks = []kamalCheck{
 func checkRequireDestination(v *validator, in *checkInput, code string) {
 	if rd := in.root.get("require_destination"); rd.present() && in.Destination == "" {
 		v.fail(code, rd.keyPos, "set the destination input", "You must specify a destination")
+		last := len(v.problems) - 1
+		v.problems[last] = v.problems[last].WithInputs(diag.Setting{Name: "destination"})
 	}
 }
 
