@@ -293,10 +293,10 @@ func TestFindingsCodedAndSettingsNamed(t *testing.T) {
 		if f.Code == "" {
 			t.Errorf("no code: %v", f)
 		}
-		if f.Input != nil {
-			inputs[f.Input.Name] = true
-			if !strings.Contains(f.Fix, "set "+f.Input.InActions()) {
-				t.Errorf("%s: fix %q does not say %q", f.Code, f.Fix, f.Input.InActions())
+		for _, in := range f.Inputs {
+			inputs[in.Name] = true
+			if !strings.Contains(f.Msg+" "+f.Fix, in.InActions()) {
+				t.Errorf("%s: %q does not say %q", f.Code, f.Msg+" "+f.Fix, in.InActions())
 			}
 		}
 	}
