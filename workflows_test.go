@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -46,5 +47,19 @@ func TestReadmeSetupCommands(t *testing.T) {
 		if !regexp.MustCompile(regexp.QuoteMeta(cmd)).Match(b) {
 			t.Errorf("README lacks the set-up command %q", cmd)
 		}
+	}
+}
+
+// The release's image sets the version with -X main.version; --version
+// prints it.
+func TestBinaryVersion(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "kamal-ecr")
+	if out, err := exec.Command("go", "build", "-ldflags", "-X main.version=v9.8.7", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil || string(out) != "kamal-ecr v9.8.7\n" {
+		t.Errorf("--version: %q, %v", out, err)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -114,6 +116,36 @@ func TestLongValues(t *testing.T) {
 		code := cmd.Run(context.Background(), nil, []string{inputs.EnvName(name) + "=" + strings.Repeat("a", 100<<10)})
 		if code != 2 || !strings.Contains(stderr.String(), "kamal-ecr: error: --"+name+": is 102400 bytes long") {
 			t.Errorf("%s: exit %d, stderr %.300s", name, code, stderr.String())
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/help.txt")
+
+// --help, as a user reads it: grouped, double dashes, no empty defaults.
+func TestHelpGolden(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	cmd := Command{Stdout: &stdout, Stderr: &stderr}
+	if code := cmd.Run(context.Background(), []string{"--help"}, nil); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	path := filepath.Join("testdata", "help.txt")
+	if *update {
+		if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stdout.String() != string(want) {
+		t.Errorf("--help differs from %s (go test ./internal/cli -update):\n%s", path, stdout.String())
+	}
+	for line := range strings.Lines(stdout.String()) {
+		if len(line) > 81 || strings.Contains(line, `(default "`) {
+			t.Errorf("line %q", line)
 		}
 	}
 }

@@ -81,7 +81,7 @@ flags take items separated by commas or newlines, and may be repeated.
 		fmt.Fprintf(w, "\n%s:\n", g.Title())
 		for _, in := range inputs.All {
 			if in.Group == g {
-				fmt.Fprintf(w, "  --%s%s\n      %s\n", in.Name, placeholder(in), in.Plain()+defaultNote(in))
+				fmt.Fprintf(w, "  --%s%s\n%s", in.Name, placeholder(in), wrap(in.Plain()+defaultNote(in), "      ", 80))
 			}
 		}
 	}
@@ -92,6 +92,23 @@ Exit status:
      stop; with --check, a config that would change or that Kamal would refuse
   2  a problem in the inputs or the Kamal config, reported at its file and line
 `)
+}
+
+// wrap breaks text into lines of at most width, each indented.
+func wrap(text, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for _, word := range strings.Fields(text) {
+		if len(line) > len(indent) && len(line)+1+len(word) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if len(line) > len(indent) {
+			line += " "
+		}
+		line += word
+	}
+	return b.String() + line + "\n"
 }
 
 // placeholder names the value a flag takes.
