@@ -81,14 +81,14 @@ func (s *summary) repositories(b *strings.Builder) {
 	}
 	cols := []repoColumn{{"Repository", func(st registry.Status) string { return code(st.Name) }},
 		{"Role", func(st registry.Status) string { return text(st.Role) }},
-		{"Status", func(st registry.Status) string { return repoStatus(s.in, s.r, st) }}}
+		{"Status", func(st registry.Status) string { return text(repoStatus(s.in, s.r, st)) }}}
 	for _, c := range settingColumns {
 		if slices.ContainsFunc(s.r.Repos, func(st registry.Status) bool { return !c.isDefault(st) }) {
 			cols = append(cols, repoColumn{c.head, c.cell})
 		}
 	}
 	if slices.ContainsFunc(s.r.Repos, func(st registry.Status) bool { return st.Lifecycle != nil }) {
-		cols = append(cols, repoColumn{"Lifecycle policy", policy})
+		cols = append(cols, repoColumn{"Lifecycle policy", func(st registry.Status) string { return text(policy(st)) }})
 	}
 	label := fmt.Sprintf("Repositories (%d)", len(s.r.Repos))
 	if s.r.Registry != "" {
@@ -189,11 +189,11 @@ func policy(s registry.Status) string {
 	state := string(s.Policy)
 	switch {
 	case s.PolicyErr != nil: // the error is said once, in the warnings
-		return "⚠️ " + text(s.Lifecycle.Summary+": "+state) + ", see the warnings"
+		return "⚠️ " + s.Lifecycle.Summary + ": " + state + ", see the warnings"
 	case s.Policy == registry.PolicyNone:
 		state = "not checked"
 	}
-	return text(s.Lifecycle.Summary + ": " + state)
+	return s.Lifecycle.Summary + ": " + state
 }
 
 func orDash(s string) string {

@@ -55,7 +55,7 @@ func terminalRepos(p *painter, in action.Inputs, r *action.Result) {
 
 // repoDetails is the status, then the settings that are not the default.
 func repoDetails(in action.Inputs, r *action.Result, s registry.Status) string {
-	parts := []string{strings.Replace(repoStatus(in, r, s), "(see above)", "(see the errors)", 1)}
+	parts := []string{strings.Replace(repoStatus(in, r, s), ", see above", ", see the errors", 1)}
 	if m := mutability(s); m != "" && m != "MUTABLE" {
 		parts = append(parts, "tags "+m)
 	}
