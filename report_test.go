@@ -92,7 +92,8 @@ func TestSummaryDiffApplies(t *testing.T) {
 	s := newStep(t, map[string]string{"destination": "staging", "rewrite-accessories": "true"})
 	stagingCache := "builder:\n  cache:\n    options: mode=min\n"
 	dest := filepath.Join(s.workspace, "config", "deploy.staging.yml")
-	b, _ := os.ReadFile(dest)
+	b, err := os.ReadFile(dest)
+	must(t, err)
 	must(t, os.WriteFile(dest, append(b, stagingCache...), 0o644))
 	orig := t.TempDir()
 	copyDir(t, s.workspace, orig)
@@ -115,7 +116,8 @@ func TestSummaryDiffApplies(t *testing.T) {
 		t.Fatalf("git apply: %v\n%s\n%s", err, b, m[1])
 	}
 	for _, f := range []string{"config/deploy.yml", "config/deploy.staging.yml"} {
-		got, _ := os.ReadFile(filepath.Join(orig, f))
+		got, err := os.ReadFile(filepath.Join(orig, f))
+		must(t, err)
 		if string(got) != s.file(f) {
 			t.Errorf("%s: applying the summary's diff gives\n%s\nthe action wrote\n%s", f, got, s.file(f))
 		}
@@ -180,7 +182,8 @@ func withoutCodeSpans(s string) string {
 func TestNoLoginOutputsWithoutLogin(t *testing.T) {
 	t.Parallel()
 	s := newStep(t, nil).run()
-	b, _ := os.ReadFile(s.env["GITHUB_OUTPUT"])
+	b, err := os.ReadFile(s.env["GITHUB_OUTPUT"])
+	must(t, err)
 	if s.code != 0 || bytes.Contains(b, []byte("registry-username")) || bytes.Contains(b, []byte("registry-password")) {
 		t.Errorf("exit %d, outputs:\n%s", s.code, b)
 	}

@@ -12,9 +12,9 @@ import (
 // packages: write), so each is pinned to a commit, its version in a comment
 // for Dependabot and for readers.
 func TestWorkflowActionsPinned(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(".github", "workflows", "*.yml"))
-	if len(files) == 0 {
-		t.Fatal("no workflows")
+	files, err := filepath.Glob(filepath.Join(".github", "workflows", "*.yml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no workflows (%v)", err)
 	}
 	uses := regexp.MustCompile(`(?m)^\s*(?:-\s+)?uses:\s*(\S+)(.*)$`)
 	pinned := regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)

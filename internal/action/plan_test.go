@@ -84,7 +84,7 @@ func TestNewPlan(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := config(t, tt.dest, tt.files)
-			h, _ := registry.ParseHost(reg)
+			h := host(t)
 			p, err := NewPlan(parsed(t, tt.inputs), c, h)
 			if err != nil {
 				t.Fatal(err)
@@ -113,7 +113,7 @@ func TestNewPlan(t *testing.T) {
 
 func TestNewPlanErrors(t *testing.T) {
 	t.Parallel()
-	h, _ := registry.ParseHost(reg)
+	h := host(t)
 	for _, tt := range []struct{ name, src, want string }{
 		{"erb image", "image: <%= ENV['APP'] %>\n", "config/deploy.yml:1:8: image: ERB <%= ENV['APP'] %> is empty: environment variable APP is not set"},
 		{"upper-case image", "image: Acme/Shop\n", "config/deploy.yml:1:8: image: ECR repository name \"Acme/Shop\" is invalid"},
@@ -132,7 +132,7 @@ func TestPlanTranslate(t *testing.T) {
 	t.Parallel()
 	src := "image: acme/shop\naccessories:\n  db:\n    image: mysql:8.4\n  own:\n    image: acme/tool:1\n    registry:\n      server: 999999999999.dkr.ecr.eu-west-1.amazonaws.com\n  erb:\n    image: <%= ENV['NOPE'] %>\nproxy:\n  run:\n    registry: ghcr.io\n"
 	c := config(t, "", map[string]string{"config/deploy.yml": src})
-	h, _ := registry.ParseHost(reg)
+	h := host(t)
 	in := parsed(t, map[string]string{"images": "nginx\nregistry.k8s.io/pause:3.9", "rewrite-accessories": "true"})
 	p, err := NewPlan(in, c, h)
 	if err != nil {
@@ -277,7 +277,7 @@ func TestFindingsCodedAndSettingsNamed(t *testing.T) {
 	t.Parallel()
 	src := "image: acme/shop\nregistry:\n  server: " + reg + "\nbuilder:\n  arch: amd64\naccessories:\n  db:\n    image: mysql:8.4\n"
 	c := config(t, "", map[string]string{"config/deploy.yml": src})
-	h, _ := registry.ParseHost(reg)
+	h := host(t)
 	in := parsed(t, map[string]string{"images": "Bad Ref"})
 	p, err := NewPlan(in, c, h)
 	if err != nil {
@@ -303,4 +303,13 @@ func TestFindingsCodedAndSettingsNamed(t *testing.T) {
 	if !inputs["enable-cache"] || !inputs["rewrite-accessories"] {
 		t.Errorf("settings named: %v", inputs)
 	}
+}
+
+func host(t *testing.T) registry.Host {
+	t.Helper()
+	h, err := registry.ParseHost(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
