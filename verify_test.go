@@ -148,7 +148,7 @@ func TestBinaryVerifiesImagesThroughProxy(t *testing.T) {
 	if len(s.proxy.Tunnels()) == 0 {
 		t.Error("nothing went through HTTPS_PROXY")
 	}
-	if sum := s.summary(); !strings.Contains(sum, "5 images were verified") || !strings.Contains(sum, "| corrected, rewritten | pulls `") {
+	if sum := s.summary(); !strings.Contains(sum, " · 5 images verified to pull") || !strings.Contains(sum, "5 images were verified") || !strings.Contains(sum, "| corrected, rewritten | pulls `") {
 		t.Errorf("summary:\n%s", sum)
 	}
 	golden(t, filepath.Join("testdata", "e2e", "want", "deploy.yml"), s.file("config/deploy.yml"))
@@ -181,7 +181,7 @@ func TestBinaryImageFailuresKeepTheConfig(t *testing.T) {
 			if s.file("config/deploy.yml") != original(t, "config/deploy.yml") {
 				t.Error("the config was written")
 			}
-			if !strings.Contains(s.summary(), ", see above |") {
+			if !strings.Contains(s.summary(), ", see above |") || !strings.Contains(s.summary(), " image failing to pull") && !strings.Contains(s.summary(), " images failing to pull") {
 				t.Errorf("summary:\n%s", s.summary())
 			}
 		})

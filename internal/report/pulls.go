@@ -38,6 +38,21 @@ func pullsAbove(b *strings.Builder, ts []action.Translation) {
 	b.WriteString(".\n\n")
 }
 
+// pullTally counts the verified images that pull and those that do not
+// (an image that got no answer is neither).
+func pullTally(ts []action.Translation) (pulled, failed int) {
+	for _, t := range ts {
+		switch {
+		case t.Pull == nil, t.Pull.Unanswered:
+		case t.Pull.Problem != "":
+			failed++
+		default:
+			pulled++
+		}
+	}
+	return pulled, failed
+}
+
 // pullCell is a short cell: the short digest, or that it failed; the
 // registry's answer is said once, in the errors or warnings.
 func pullCell(p *action.Pull) string {

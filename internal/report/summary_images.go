@@ -28,12 +28,14 @@ func (s *summary) imageTally() []string {
 			could++
 		}
 	}
+	pulled, failed := pullTally(s.r.Translations)
 	var out []string
 	for _, c := range []struct {
 		n          int
 		noun, rest string
 	}{{through, "image", " through the cache"}, {would, "accessory", " would pull through the cache"},
-		{could, "accessory", " could pull through the cache"}, {mapped, "image", " mapped in the images output"}} {
+		{could, "accessory", " could pull through the cache"}, {mapped, "image", " mapped in the images output"},
+		{pulled, "image", " verified to pull"}, {failed, "image", " failing to pull"}} {
 		if c.n > 0 {
 			out = append(out, plural(c.n, c.noun)+c.rest)
 		}
