@@ -76,6 +76,9 @@ func (s *summary) verdictText() string {
 	case errors.As(s.err, &input):
 		return "❌ Input " + text(input.Input) + " needs a change"
 	}
+	if n, _ := s.findingsWhere(func(f *diag.Finding) bool { return strings.HasPrefix(f.Code, "ecr/pull-") }); n > 0 {
+		return fmt.Sprintf("❌ %s not pull", map[bool]string{true: "1 image does", false: fmt.Sprintf("%d images do", n)}[n == 1])
+	}
 	if n, files := s.configProblems(); n > 0 {
 		return fmt.Sprintf("❌ %s needs a change (%s)", strings.Join(files, " + "), plural(n, "problem"))
 	}

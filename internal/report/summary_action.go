@@ -112,9 +112,13 @@ func (s *summary) patchNote(b *strings.Builder) {
 		names = append(names, code(f))
 	}
 	files := strings.Join(names, " and ")
-	if s.r.Patched {
+	var check *action.CheckError
+	switch {
+	case errors.As(s.err, &check):
+		fmt.Fprintf(b, "**Commit the patch.** The check fails until %s %s this change.", files, map[bool]string{true: "has", false: "have"}[len(names) == 1])
+	case s.r.Patched:
 		fmt.Fprintf(b, "**Commit the patch.** %s %s patched in this job's checkout only: every run patches again until the change is committed.", files, map[bool]string{true: "was", false: "were"}[len(names) == 1])
-	} else {
+	default:
 		fmt.Fprintf(b, "**Commit the patch.** A run would patch %s in its checkout only, and again on every run until the change is committed.", files)
 	}
 	if cutDiff(unifiedDiff(s.r.Changes), maxDiffLines).more > 0 {

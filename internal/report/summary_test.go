@@ -81,7 +81,7 @@ func TestSummaryAtAGlance(t *testing.T) {
 	if !strings.Contains(s, "<details open><summary>Patch: config/deploy.yml +2 −2</summary>") {
 		t.Errorf("the diff is not open:\n%s", s)
 	}
-	for _, bad := range []string{"builder.cache.options changed", testHost + "/docker-hub", "accessory `a`"} {
+	for _, bad := range []string{"builder.cache.options changed", testHost + "/docker-hub", "accessory `a`", "Tag mutability", "Scan on push", "Encryption"} {
 		if strings.Contains(s, bad) {
 			t.Errorf("says %q, which the diff or the one line already says:\n%s", bad, s)
 		}
@@ -127,6 +127,8 @@ func TestSummaryVerdict(t *testing.T) {
 			errors.New("ECR repository acme/shop does not exist"), "❌ AWS denied ecr:CreateRepository", "Nothing created · config not changed"},
 		{"no credentials", action.Inputs{}, &action.Result{}, &registry.CredentialsError{Err: errors.New("none")},
 			"❌ No usable AWS credentials", "Nothing created · config not changed"},
+		{"an image does not pull", action.Inputs{}, &action.Result{}, &action.PullDeniedError{Finding: diag.Errorf(diag.Pos{File: "config/deploy.yml", Line: 25}, "ecr/pull-denied", "allow it", "does not pull")},
+			"❌ 1 image does not pull", "Nothing created · config not changed"},
 		{"login", action.Inputs{Login: true}, &action.Result{Checked: true, Password: "p", Repos: []registry.Status{{Checked: true, Created: true}}}, nil,
 			"✅ Ready for kamal deploy", "Created 1 repository · config already ready for ECR · login ready"},
 	}
@@ -188,5 +190,16 @@ func TestAnnotationsCheckAtFirstChange(t *testing.T) {
 	got := Annotations(&action.Result{}, &action.CheckError{Files: []string{"config/deploy.yml"}, At: diag.Pos{File: "config/deploy.yml", Line: 18}})
 	if len(got) != 1 || got[0].File != "config/deploy.yml" || got[0].Line != 18 {
 		t.Errorf("annotations = %+v", got)
+	}
+}
+
+// A settings column appears when a repository is not at ECR's default.
+func TestSummarySettingsColumns(t *testing.T) {
+	t.Parallel()
+	r := busy()
+	r.Repos[1].ScanOnPush = true
+	s := Summary(action.Inputs{}, r, nil)
+	if !strings.Contains(s, "| Repository | Role | Status | Scan on push | Lifecycle policy |") || !strings.Contains(s, "| `acme/shop` | app | created | false | none |") {
+		t.Errorf("no scan-on-push column:\n%s", s)
 	}
 }
