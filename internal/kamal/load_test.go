@@ -123,7 +123,7 @@ func TestControlTagQuotedAsWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Image.Err == nil || !strings.Contains(c.Image.Err.Error(), "config/deploy.yml:1: ERB <% if x %> is Ruby control flow") {
+	if c.Image.Err == nil || !strings.Contains(c.Image.Err.Error(), "config/deploy.yml:1: ERB <% if x %> is Ruby control flow inside a value; write the value literally") {
 		t.Errorf("image error = %v", c.Image.Err)
 	}
 }

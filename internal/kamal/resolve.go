@@ -58,11 +58,22 @@ func (c *Config) value(e *entry) Value {
 		if line == 0 {
 			line = v.Pos.Line
 		}
-		err = diag.Errorf(diag.Pos{File: e.file.Path, Line: line}, "erb/unresolved", "", "%s", ue.Detail())
+		err = diag.Errorf(diag.Pos{File: e.file.Path, Line: line}, "erb/unresolved", unresolvedFix(ue), "%s", ue.Detail())
 		v.Unset = ue.Unset
 	}
 	v.Text, v.Err = text, err
 	return v
+}
+
+// unresolvedFix says how to give the action a value it cannot render.
+func unresolvedFix(ue *erb.UnresolvedError) string {
+	switch {
+	case ue.Control:
+		return "write the value literally, or put the if/else around whole lines"
+	case ue.Unset != "":
+		return fmt.Sprintf("set %s in the workflow's env, or write the value literally", ue.Unset)
+	}
+	return `write the value literally, or read it with <%= ENV["NAME"] %>, which the action renders`
 }
 
 func (c *Config) note(f *diag.Finding) { c.Findings = append(c.Findings, f) }
