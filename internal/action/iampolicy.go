@@ -1,6 +1,7 @@
 package action
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -66,7 +67,7 @@ func IAMPolicy(ctx context.Context, d Deps, in Inputs) (*PolicyResult, error) {
 	out := &PolicyResult{Document: iampolicy.Build(policyRequest(in, plan, translations))}
 	if in.Settings.Encryption == types.EncryptionTypeKms && in.CreateRepositories && !iampolicy.IsARN(in.Settings.KMSKey) {
 		out.Notices = append(out.Notices, fmt.Sprintf("kms-key %q is not a key ARN, which IAM needs: the policy allows any key of account %s in %s; give kms-key as the key's ARN to narrow it",
-			cmpOr(in.Settings.KMSKey, "(the AWS managed key)"), host.Account, host.Region))
+			cmp.Or(in.Settings.KMSKey, "(the AWS managed key)"), host.Account, host.Region))
 	}
 	if credentials {
 		id, err := registry.Whoami(ctx, clients.STS)
@@ -103,15 +104,8 @@ func policyRequest(in Inputs, plan *Plan, translations []Translation) iampolicy.
 	}
 	for _, t := range translations {
 		if t.Rule != nil && t.Status != imageref.Unchanged && !slices.Contains(r.Prefixes, t.Rule.Prefix) {
-			r.Prefixes = append(r.Prefixes, cmpOr(t.Rule.Prefix, "*"))
+			r.Prefixes = append(r.Prefixes, cmp.Or(t.Rule.Prefix, "*"))
 		}
 	}
 	return r
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,23 +119,15 @@ func (e *Ensurer) drift(s *Status) []string {
 	if s.ScanOnPush != want.ScanOnPush {
 		out = append(out, fmt.Sprintf("scan on push is %v (scan-on-push: %v)", s.ScanOnPush, want.ScanOnPush))
 	}
-	if wantEnc := cmpOr(want.Encryption, types.EncryptionTypeAes256); s.Encryption != "" && s.Encryption != wantEnc {
+	if wantEnc := cmp.Or(want.Encryption, types.EncryptionTypeAes256); s.Encryption != "" && s.Encryption != wantEnc {
 		out = append(out, fmt.Sprintf("encryption is %s (encryption-type: %s)", s.Encryption, wantEnc))
 	} else if strings.HasPrefix(want.KMSKey, "arn:") && s.KMSKey != "" && s.KMSKey != want.KMSKey {
 		out = append(out, fmt.Sprintf("the KMS key is %s (kms-key: %s)", s.KMSKey, want.KMSKey))
 	}
-	if wantMut := cmpOr(want.Mutability, types.ImageTagMutabilityMutable); s.Mutability != wantMut && mutabilityProblem(*s) == nil {
+	if wantMut := cmp.Or(want.Mutability, types.ImageTagMutabilityMutable); s.Mutability != wantMut && mutabilityProblem(*s) == nil {
 		out = append(out, fmt.Sprintf("tag mutability is %s (image-tag-mutability: %s)", s.Mutability, wantMut))
 	}
 	return out
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // put puts the lifecycle policy; a failure is a warning, never the run's.

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -153,7 +154,7 @@ func (s *summary) imageStatus(t action.Translation) string {
 	verb := map[imageref.Status]string{imageref.Translated: "translated", imageref.Corrected: "corrected"}[t.Status]
 	switch {
 	case t.From != "accessory" || verb == "":
-		return cmpOr(verb, string(t.Status))
+		return cmp.Or(verb, string(t.Status))
 	case s.rewritten(t) && s.r.Patched:
 		return verb + ", rewritten"
 	case s.rewritten(t) && s.err == nil:
@@ -231,11 +232,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
