@@ -5,17 +5,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Third-party actions run with the workflow's token (the release holds
 // packages: write), so each is pinned to a commit, its version in a comment
-// for Dependabot and for readers.
+// for Dependabot and for readers; the example shows users the same habit.
 func TestWorkflowActionsPinned(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(".github", "workflows", "*.yml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no workflows (%v)", err)
-	}
+	files := workflowFiles(t)
 	uses := regexp.MustCompile(`(?m)^\s*(?:-\s+)?uses:\s*(\S+)(.*)$`)
 	pinned := regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)
 	comment := regexp.MustCompile(`^\s+# v\d+(\.\d+)*$`)
@@ -62,4 +62,87 @@ func TestBinaryVersion(t *testing.T) {
 	if err != nil || string(out) != "kamal-ecr v9.8.7\n" {
 		t.Errorf("--version: %q, %v", out, err)
 	}
+}
+
+// No expression is spliced into a script: a value from an input, a step's
+// output or the event reaches run: through env:, as GitHub's hardening guide
+// says, so a crafted value cannot become shell code.
+func TestWorkflowRunHasNoExpressions(t *testing.T) {
+	t.Parallel()
+	for _, f := range workflowFiles(t) {
+		var wf struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					Name string `yaml:"name"`
+					Run  string `yaml:"run"`
+				} `yaml:"steps"`
+			} `yaml:"jobs"`
+		}
+		b, _ := os.ReadFile(f)
+		if err := yaml.Unmarshal(b, &wf); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for job, j := range wf.Jobs {
+			for i, s := range j.Steps {
+				if strings.Contains(s.Run, "${{") {
+					t.Errorf("%s: job %s step %d (%s) puts an expression in run:; pass it through env:", f, job, i+1, s.Name)
+				}
+			}
+		}
+	}
+}
+
+// The example names every input and output of action.yml, so actionlint
+// checks every one of them against it.
+func TestExampleUsesEveryInputAndOutput(t *testing.T) {
+	t.Parallel()
+	var action struct {
+		Inputs  map[string]any `yaml:"inputs"`
+		Outputs map[string]any `yaml:"outputs"`
+	}
+	b, err := os.ReadFile("action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &action); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := os.ReadFile(filepath.Join("examples", "deploy.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range action.Inputs {
+		if !regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(name) + `:`).Match(ex) {
+			t.Errorf("examples/deploy.yml does not set the input %s", name)
+		}
+	}
+	for name := range action.Outputs {
+		if !strings.Contains(string(ex), "steps.ecr.outputs."+name+" ") && !strings.Contains(string(ex), "steps.ecr.outputs."+name+")") {
+			t.Errorf("examples/deploy.yml does not use the output %s", name)
+		}
+	}
+}
+
+// go install github.com/kamal-ecr/kamal-ecr@version ignores replace and
+// exclude directives (and refuses a module that has replace): the module
+// must build without them. .ci/run proves the install itself.
+func TestGoModInstallable(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`(?m)^\s*(replace|exclude)\b.*$`).Find(b); m != nil {
+		t.Errorf("go.mod has %q, which go install …@version does not allow", m)
+	}
+}
+
+func workflowFiles(t *testing.T) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(".github", "workflows", "*.yml"))
+	examples, _ := filepath.Glob(filepath.Join("examples", "*.yml"))
+	if len(files) == 0 || len(examples) == 0 {
+		t.Fatal("no workflows or no examples")
+	}
+	return append(files, examples...)
 }
