@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -145,4 +146,30 @@ func workflowFiles(t *testing.T) []string {
 		t.Fatal("no workflows or no examples")
 	}
 	return append(files, examples...)
+}
+
+// The changelog opens with Unreleased, then each release with its date; the
+// release's notes are its section, which .ci/changelog-notes finds by version.
+func TestChangelogSections(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("CHANGELOG.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads := regexp.MustCompile(`(?m)^## (.*)$`).FindAllStringSubmatch(string(b), -1)
+	if len(heads) == 0 || heads[0][1] != "Unreleased" {
+		t.Fatalf("the first section is not ## Unreleased: %v", heads)
+	}
+	dated := regexp.MustCompile(`^v\d+\.\d+\.\d+ - \d{4}-\d{2}-\d{2}$`)
+	for _, h := range heads[1:] {
+		if !dated.MatchString(h[1]) {
+			t.Errorf("## %s is not ## vX.Y.Z - YYYY-MM-DD", h[1])
+			continue
+		}
+		version, _, _ := strings.Cut(h[1], " ")
+		out, err := exec.Command("bash", filepath.Join(".ci", "changelog-notes"), version).Output()
+		if err != nil || len(bytes.TrimSpace(out)) == 0 || bytes.Contains(out, []byte("\n## ")) {
+			t.Errorf(".ci/changelog-notes %s: %v\n%s", version, err, out)
+		}
+	}
 }
