@@ -204,15 +204,23 @@ func unlisted(ts []action.Translation, rules action.RulesSource) string {
 	}
 	var parts []string
 	if len(correct) > 0 {
-		parts = append(parts, fmt.Sprintf("%s already %s the cache: %s", plural(len(correct), "image"), verbS(len(correct), "use"), strings.Join(correct, ", ")))
+		parts = append(parts, fmt.Sprintf("%s already %s the cache: %s", plural(len(correct), "image"), verbS(len(correct), "use"), names(correct)))
 	}
 	if len(unchanged) > 0 {
-		parts = append(parts, fmt.Sprintf("%s %s used as written (%s): %s", plural(len(unchanged), "image"), verbS(len(unchanged), "is"), why, strings.Join(unchanged, ", ")))
+		parts = append(parts, fmt.Sprintf("%s %s used as written (%s): %s", plural(len(unchanged), "image"), verbS(len(unchanged), "is"), why, names(unchanged)))
 	}
 	if len(parts) == 0 {
 		return ""
 	}
 	return strings.Join(parts, ". ") + "."
+}
+
+// names lists the first 20 names, and counts the rest.
+func names(list []string) string {
+	if len(list) <= 20 {
+		return strings.Join(list, ", ")
+	}
+	return strings.Join(list[:20], ", ") + fmt.Sprintf(" and %d more", len(list)-20)
 }
 
 func verbS(n int, verb string) string {

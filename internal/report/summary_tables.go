@@ -32,11 +32,24 @@ func (s *summary) warnings(b *strings.Builder) {
 		return
 	}
 	b.WriteString("### Warnings\n\n")
-	for _, item := range items {
+	shown := min(len(items), maxWarningsShown)
+	for _, item := range items[:shown] {
 		b.WriteString("- ⚠️ " + item)
 	}
 	b.WriteString("\n")
+	if rest := items[shown:]; len(rest) > 0 {
+		details(b, false, fmt.Sprintf("%d more warnings", len(rest)), func(b *strings.Builder) {
+			for _, item := range rest {
+				b.WriteString("- ⚠️ " + item)
+			}
+			b.WriteString("\n")
+		})
+	}
 }
+
+// maxWarningsShown keeps a successful run's summary short: the rest are
+// a click away.
+const maxWarningsShown = 5
 
 // notes are the notices, closed.
 func (s *summary) notes(b *strings.Builder) {

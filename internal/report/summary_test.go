@@ -203,3 +203,21 @@ func TestSummarySettingsColumns(t *testing.T) {
 		t.Errorf("no scan-on-push column:\n%s", s)
 	}
 }
+
+// Warnings beyond the first five, and names beyond the first twenty, wait
+// behind a click: a successful run stays at a glance.
+func TestSummaryBoundsWhatIsShown(t *testing.T) {
+	t.Parallel()
+	r := busy()
+	for i := range 30 {
+		r.Findings = append(r.Findings, &diag.Finding{Pos: diag.Pos{File: "config/deploy.yml", Line: 40 + i}, Severity: diag.Warning, Code: "x/w", Msg: fmt.Sprintf("warning %d", i)})
+		r.Translations = append(r.Translations, action.Translation{Source: action.Source{From: "accessory", Name: fmt.Sprintf("ok%d", i)}, Result: imageref.Result{Status: imageref.Correct}})
+	}
+	s := Summary(action.Inputs{RewriteAccessories: true}, r, nil)
+	if lines := outsideDetails(s); len(lines) > 20 {
+		t.Errorf("%d lines outside <details>:\n%s", len(lines), strings.Join(lines, ""))
+	}
+	if !strings.Contains(s, "<details><summary>25 more warnings</summary>") || !strings.Contains(s, "`ok16` and 13 more.") {
+		t.Errorf("summary:\n%s", s)
+	}
+}
