@@ -42,17 +42,25 @@ type Command struct {
 // ("KEY=value" entries) and returns the exit code.
 func (c *Command) Run(ctx context.Context, args, environ []string) int {
 	getenv := getenvFrom(environ)
-	gh := gha.New(getenv, c.Stdout, c.Stderr)
 	f, code, done := parseFlags(args, c.Stdout, c.Stderr)
 	if done {
 		return code
 	}
+	commands := c.Stdout // workflow commands; the runner reads them on stderr too
+	if strings.EqualFold(f.cliOnly("format"), "json") {
+		commands = c.Stderr // stdout is the document alone
+	}
+	gh := gha.New(getenv, commands, c.Stderr)
 	if f.given["version"] {
 		info, ok := debug.ReadBuildInfo()
 		fmt.Fprintln(c.Stdout, "kamal-ecr", version(c.Version, info, ok))
 		return 0
 	}
-	out := c.output(gh, getenv)
+	out, err := c.output(gh, getenv, f.cliOnly("format"))
+	if err != nil {
+		fmt.Fprintln(c.Stderr, "kamal-ecr: error:", err)
+		return 2
+	}
 	var notes []*diag.Finding
 	for _, msg := range unknownInputs(environ) {
 		notes = append(notes, &diag.Finding{Severity: diag.Warning, Code: "input/unknown", Msg: msg})
@@ -102,9 +110,9 @@ func (c *Command) deps(gh *gha.Env, ws *workspace.Dir, getenv func(string) strin
 
 // iamPolicy prints the policy as JSON on stdout, and anything else on
 // stderr, so the output can be piped into aws iam put-role-policy.
-func (c *Command) iamPolicy(ctx context.Context, out output, deps action.Deps, in action.Inputs) int {
-	if out.term == nil { // stdout is the policy alone, in Actions too
-		out.term = &report.Terminal{Out: c.Stdout, Err: c.Stderr}
+func (c *Command) iamPolicy(ctx context.Context, out *output, deps action.Deps, in action.Inputs) int {
+	if out.term == nil { // stdout is the policy alone, in Actions and with --format json too
+		out = &output{term: &report.Terminal{Out: c.Stdout, Err: c.Stderr}}
 	}
 	p, err := action.IAMPolicy(ctx, deps, in)
 	if err != nil {
@@ -122,7 +130,11 @@ func (c *Command) iamPolicy(ctx context.Context, out output, deps action.Deps, i
 
 // report shows what happened: in Actions the job summary, the log and the
 // annotations; elsewhere the terminal's text, outputs included.
-func (c *Command) report(gh *gha.Env, out output, in action.Inputs, res *action.Result, err error) int {
+func (c *Command) report(gh *gha.Env, out *output, in action.Inputs, res *action.Result, err error) int {
+	if out.json != nil {
+		out.document(in, res, err)
+		return exitCode(in, err)
+	}
 	if out.term != nil {
 		out.term.Report(in, res, err)
 		return exitCode(in, err)

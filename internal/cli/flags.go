@@ -68,6 +68,14 @@ func (f flags) lookup(gh *gha.Env) func(string) string {
 	}
 }
 
+// cliOnly is a CLI-only flag's value: given, or its default.
+func (f flags) cliOnly(name string) string {
+	if f.given[name] {
+		return strings.TrimSpace(*f.set[name])
+	}
+	return inputs.Default(name)
+}
+
 func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: kamal-ecr [flags]
 

@@ -1,42 +1,67 @@
 package cli
 
 import (
+	"fmt"
 	"io"
+	"slices"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/action"
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 	"github.com/kamal-ecr/kamal-ecr/internal/gha"
+	"github.com/kamal-ecr/kamal-ecr/internal/inputs"
 	"github.com/kamal-ecr/kamal-ecr/internal/report"
 )
 
-// output is where a run reports: the runner's annotations in Actions, a
-// terminal's text elsewhere (term set).
+// output is where a run reports: one JSON document (--format json), the
+// runner's annotations in Actions, or a terminal's text.
 type output struct {
-	gh   *gha.Env
-	term *report.Terminal
+	gh    *gha.Env
+	term  *report.Terminal
+	json  io.Writer       // --format json: stdout takes the document alone
+	early []*diag.Finding // json: findings made before the run, for the document
 }
 
-// output picks the report for where the command runs. Colour goes to a
-// stream only when it is a terminal and NO_COLOR is unset or empty
-// (no-color.org).
-func (c *Command) output(gh *gha.Env, getenv func(string) string) output {
+// output picks the report for the format and for where the command runs.
+// Colour goes to a stream only when it is a terminal and NO_COLOR is unset
+// or empty (no-color.org).
+func (c *Command) output(gh *gha.Env, getenv func(string) string, format string) (*output, error) {
+	in, _ := inputs.Lookup("format")
+	if msg := in.Check(format); msg != "" {
+		return nil, fmt.Errorf("--format: %s", msg)
+	}
+	if v, _ := in.EnumValue(format); v == "json" {
+		return &output{gh: gh, json: c.Stdout}, nil
+	}
 	if gh.InActions() {
-		return output{gh: gh}
+		return &output{gh: gh}, nil
 	}
 	color := func(w io.Writer) bool {
 		return c.IsTerminal != nil && c.IsTerminal(w) && getenv("NO_COLOR") == ""
 	}
-	return output{gh: gh, term: &report.Terminal{Out: c.Stdout, Err: c.Stderr, OutColor: color(c.Stdout), ErrColor: color(c.Stderr)}}
+	return &output{gh: gh, term: &report.Terminal{Out: c.Stdout, Err: c.Stderr, OutColor: color(c.Stdout), ErrColor: color(c.Stderr)}}, nil
 }
 
 // diagnose reports findings and the errors in err: an annotation each in
-// Actions, compiler-style lines on a terminal.
-func (o output) diagnose(findings []*diag.Finding, err error) {
-	if o.term != nil {
+// Actions, compiler-style lines on a terminal. In JSON the findings wait
+// for the document, and an error ends the run with one.
+func (o *output) diagnose(findings []*diag.Finding, err error) {
+	switch {
+	case o.json != nil && err == nil:
+		o.early = append(o.early, findings...)
+	case o.json != nil:
+		o.document(action.Inputs{}, &action.Result{}, err)
+	case o.term != nil:
 		o.term.Diagnose(findings, err)
-		return
+	default:
+		for _, a := range report.Annotations(&action.Result{Findings: findings}, err) {
+			o.gh.Annotate(a)
+		}
 	}
-	for _, a := range report.Annotations(&action.Result{Findings: findings}, err) {
-		o.gh.Annotate(a)
-	}
+}
+
+// document writes the JSON document of the run, with the early findings.
+func (o *output) document(in action.Inputs, res *action.Result, err error) {
+	r := *res
+	r.Findings = append(slices.Clone(o.early), res.Findings...)
+	o.json.Write(report.JSON(in, &r, err))
 }

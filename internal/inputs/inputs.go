@@ -119,6 +119,8 @@ var All = []Input{
 		Description: "For pull requests: no AWS credentials, no AWS call, nothing written; fail (exit 1) when the config would be changed or Kamal would refuse it"},
 	{Name: "iam-policy", Default: "false", Kind: Bool, Group: Modes, CLIOnly: true,
 		Description: "Print the smallest IAM policy for this config and these inputs as JSON, and exit; writes nothing. With `pull-through-cache: auto` it reads the rules, so it needs AWS credentials"},
+	{Name: "format", Default: "text", Kind: Enum, Group: Reporting, Values: []string{"text", "json"}, CLIOnly: true,
+		Description: "`text` for a person (the plan on stdout, problems on stderr), or `json`: one JSON document on stdout with the outputs (all but `registry-password`), the findings and the plan, for scripts and editors"},
 	{Name: "version", Default: "false", Kind: Bool, Group: Modes, CLIOnly: true,
 		Description: "Print the version and exit"},
 }
