@@ -39,7 +39,7 @@ func TestRunWithLeastPrivilege(t *testing.T) {
 			[]string{"| exists (this role may not create repositories) |", "expire untagged after 7 days: not set: access denied"},
 			[]string{"title=kamal-ecr::ECR repository acme/shop exists, but its tag mutability could not be checked"}},
 		{"settings differ", map[string]string{"scan-on-push": "true"}, true, append([]string{"CreateRepository", "PutLifecyclePolicy"}, reads...), 0,
-			[]string{"differs from the inputs, which apply only when the action creates it: scan on push is false (scan-on-push: true)"},
+			[]string{"exists; settings differ from the inputs", "acme/shop: scan on push is false (scan-on-push: true)"},
 			[]string{"settings of existing repositories differ from the inputs, which the action sets only when it creates a repository: acme/shop: scan on push is false (scan-on-push: true); acme/shop-build-cache: scan on push is false"}},
 		{"create-repositories false", map[string]string{"create-repositories": "false"}, true, reads, 0,
 			[]string{"expire untagged after 7 days: not put: create-repositories is false"}, nil},
