@@ -25,9 +25,11 @@ func pullsAbove(b *strings.Builder, ts []action.Translation) {
 	if n == 0 {
 		return
 	}
-	fmt.Fprintf(b, "%s were verified in the registry with the login token, one manifest GET each: %d pull", plural(n, "image"), n-failed-unanswered)
+	pulled := n - failed - unanswered
+	fmt.Fprintf(b, "%s %s verified in the registry with the login token, one manifest GET each: %d %s", plural(n, "image"),
+		map[bool]string{true: "was", false: "were"}[n == 1], pulled, verbS(pulled, "pull"))
 	if failed > 0 {
-		fmt.Fprintf(b, ", %d do not", failed)
+		fmt.Fprintf(b, ", %d %s not", failed, map[bool]string{true: "does", false: "do"}[failed == 1])
 	}
 	if unanswered > 0 {
 		fmt.Fprintf(b, ", %d got no answer in time (the servers may still pull them)", unanswered)

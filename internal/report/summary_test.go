@@ -221,3 +221,13 @@ func TestSummaryBoundsWhatIsShown(t *testing.T) {
 		t.Errorf("summary:\n%s", s)
 	}
 }
+
+// The line above the images table counts the pulls in words that agree.
+func TestPullsAbove(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	pullsAbove(&b, []action.Translation{{Pull: &action.Pull{Digest: "sha256:ab"}}, {Pull: &action.Pull{Problem: "DENIED"}}})
+	if want := "2 images were verified in the registry with the login token, one manifest GET each: 1 pulls, 1 does not (why is in the errors and notes).\n\n"; b.String() != want {
+		t.Errorf("got %q", b.String())
+	}
+}
