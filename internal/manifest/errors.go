@@ -134,7 +134,11 @@ func readError(ctx context.Context, ref Ref, resp *http.Response) error {
 func parseBody(raw []byte) (code, msg string) {
 	var b body
 	if json.Unmarshal(raw, &b) == nil && len(b.Errors) > 0 {
-		return b.Errors[0].Code, oneLine(b.Errors[0].Message)
+		code := oneLine(b.Errors[0].Code)
+		if r := []rune(code); len(r) > 64 { // codes are short words; anything else is not one
+			code = string(r[:64])
+		}
+		return code, oneLine(b.Errors[0].Message)
 	}
 	return "", oneLine(string(raw))
 }
