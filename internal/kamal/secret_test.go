@@ -24,10 +24,12 @@ func TestSecretName(t *testing.T) {
 func TestSecretsNeverShown(t *testing.T) {
 	t.Parallel()
 	const secret = "ghcr.io/s3cr3t:v1"
-	env := map[string]string{"AWS_SECRET_ACCESS_KEY": secret, "CACHE_TOKEN": "s3cr3t-type", "MIN_KEY": "99.0", "IMAGE": "acme/app", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE"}
+	env := map[string]string{"AWS_SECRET_ACCESS_KEY": secret, "CACHE_TOKEN": "s3cr3t-type", "MIN_KEY": "99.0", "IMAGE": "acme/app", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "ROLE_TOKEN": "s3cr3t-role"}
 	files := map[string]string{"config/deploy.yml": `service: app
 image: <%= ENV["AWS_SECRET_ACCESS_KEY"] %>
 minimum_version: <%= ENV["MIN_KEY"] %>
+primary_role: <%= ENV["ROLE_TOKEN"] %>
+servers: [1.1.1.1]
 registry:
   server: <%= ENV["AWS_ACCESS_KEY_ID"] %>.example
 builder:
@@ -52,12 +54,12 @@ builder:
 			t.Errorf("a secret value is shown:\n%s", all)
 		}
 	}
-	for _, s := range []string{`image "<%= ENV[\"AWS_SECRET_ACCESS_KEY\"] %>" includes a registry host`, `Invalid cache type: <%= ENV.fetch("CACHE_TOKEN") %>`, `minimum required is <%= ENV["MIN_KEY"] %>`} {
+	for _, s := range []string{`image "<%= ENV[\"AWS_SECRET_ACCESS_KEY\"] %>" includes a registry host`, `Invalid cache type: <%= ENV.fetch("CACHE_TOKEN") %>`, `minimum required is <%= ENV["MIN_KEY"] %>`, `The primary_role <%= ENV["ROLE_TOKEN"] %> isn't defined`} {
 		if !strings.Contains(all, s) {
 			t.Errorf("no %q in:\n%s", s, all)
 		}
 	}
-	if got, want := c.SecretValues(), []string{"99.0", secret, "s3cr3t-type"}; !slices.Equal(got, want) {
+	if got, want := c.SecretValues(), []string{"99.0", secret, "s3cr3t-role", "s3cr3t-type"}; !slices.Equal(got, want) {
 		t.Errorf("SecretValues() = %q, want %q", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"path"
@@ -97,7 +98,7 @@ func checkServers(v *validator, in *checkInput, code string) {
 	i := slices.IndexFunc(roles, func(r role) bool { return r.name == primary })
 	switch {
 	case i < 0:
-		v.fail(code, servers.keyPos, "define it under servers, or set primary_role to a role that is", fmt.Sprintf("The primary_role %s isn't defined", primary))
+		v.fail(code, servers.keyPos, "define it under servers, or set primary_role to a role that is", fmt.Sprintf("The primary_role %s isn't defined", cmp.Or(root.get("primary_role").shownOr(""), primary)))
 	case roles[i].unknown:
 	case len(roles[i].hosts) == 0:
 		v.fail(code, roles[i].pos, "list its hosts", fmt.Sprintf("No servers specified for the %s primary_role", primary))

@@ -56,6 +56,14 @@ func (n *Node) get(key string) *Node {
 
 func (n *Node) has(key string) bool { return n.get(key) != nil }
 
+// shownOr is shown for a node that may be missing.
+func (n *Node) shownOr(none string) string {
+	if n == nil {
+		return none
+	}
+	return n.shown()
+}
+
 // shown is the scalar as a message may show it: never a secret's value.
 func (n *Node) shown() string {
 	if n.source != "" {
