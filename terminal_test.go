@@ -57,7 +57,7 @@ func demoDir(t *testing.T, edit func(string) string) string {
 
 // markdown is what the job summary's Markdown leaves in text: escapes,
 // entities, emoji shortcodes, emphasis and fences.
-var markdown = regexp.MustCompile(`\\[_*\x60|<>\[\]]|&(lt|gt|amp);|:x:|\*\*|\x60\x60\x60|\\`)
+var markdown = regexp.MustCompile(`\\[_*\x60|<>\[\]]|&(lt|gt|amp);|:x:|\*\*|\x60\x60\x60|\\|❌|⚠|✅`)
 
 // The terminal text, stdout and stderr apart, for the cases a person meets
 // first; kept in testdata/terminal/<case>/ (go test -update).

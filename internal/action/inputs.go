@@ -40,6 +40,14 @@ type Inputs struct {
 	Validate, Check         bool
 	VerifyImages            bool
 	Notes                   []*diag.Finding // warnings about the inputs, reported with the run's findings
+	// Hook is set under a Kamal hook, which runs after Kamal has read the
+	// config: the config is never written there (nil: not under a hook).
+	Hook *Hook
+}
+
+// Hook is a run under a Kamal hook (KAMAL_VERSION set).
+type Hook struct {
+	Command string // the command that applies the change outside the hook
 }
 
 // InputError names the input that is wrong.

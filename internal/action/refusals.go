@@ -46,6 +46,25 @@ func (e *CheckError) Error() string {
 	return "check: kamal-ecr would change " + strings.Join(e.Files, " and ") + " (the diff is in the summary): run it without check: true, or apply the diff and commit it"
 }
 
+// HookError is a run under a Kamal hook that found the config needs a
+// change: Kamal has already read the config, so the change is not written;
+// the build would otherwise run with what Kamal read (such as a cache ECR
+// rejects). The config must change, so the exit status is 2.
+type HookError struct {
+	Files   []string
+	At      diag.Pos
+	Command string // what applies the change: run once outside the hook, then commit
+}
+
+func (e *HookError) Error() string { return e.Finding().Error() }
+
+// Finding is the error at the first line it would change.
+func (e *HookError) Finding() *diag.Finding {
+	return &diag.Finding{Pos: e.At, Severity: diag.Error, Code: "hook/config-needs-change",
+		Msg: "kamal-ecr would change " + strings.Join(e.Files, " and ") + ", but Kamal has already read the config before this hook, so the change would not reach this build; nothing was written",
+		Fix: "run " + e.Command + " once, commit the change, then run kamal again"}
+}
+
 // NamedInputs are the inputs the message names.
 func (e *CheckError) NamedInputs() []diag.Setting {
 	return []diag.Setting{{Name: "check", Value: "true"}}

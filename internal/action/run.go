@@ -101,6 +101,9 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 	if len(edits) == 0 {
 		return res, nil
 	}
+	if in.Hook != nil { // Kamal has read the config: a change now would not reach this build
+		return res, &HookError{Files: res.ChangedFiles(), At: firstEdit(cfg, edits), Command: in.Hook.Command}
+	}
 	if ctx.Err() != nil { // stopped: write nothing
 		return res, context.Cause(ctx)
 	}

@@ -71,7 +71,9 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 		return 1
 	}
 	defer gh.Close()
-	in, err := action.ParseInputs(f.lookup(gh))
+	lookup, hook := underHook(f.lookup(gh), args, getenv)
+	in, err := action.ParseInputs(lookup)
+	in.Hook = hook
 	if err != nil {
 		out.diagnose(nil, err) // each bad input on its own
 		return 2
@@ -170,7 +172,7 @@ func exitCode(in action.Inputs, err error) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &ie):
+	case errors.As(err, &ie), errors.As(err, new(*action.HookError)): // a hook's config must change first
 		return 2
 	case in.Check:
 		return 1

@@ -35,8 +35,12 @@ func Annotations(r *action.Result, err error) []gha.Annotation {
 	for _, e := range diag.Flatten(err) {
 		var f *diag.Finding
 		var pd *action.PullDeniedError
-		if errors.As(e, &pd) { // at its line, though not a config error
+		var he *action.HookError
+		switch {
+		case errors.As(e, &pd): // at its line, though not a config error
 			f = pd.Finding
+		case errors.As(e, &he):
+			f = he.Finding()
 		}
 		if f != nil || errors.As(e, &f) {
 			g := *f

@@ -148,7 +148,7 @@ func documentPlan(in action.Inputs, r *action.Result, err error) *DocumentPlan {
 	}
 	for _, s := range r.Repos {
 		p.Repositories = append(p.Repositories, DocumentRepo{Name: s.Name, URI: s.URI, Role: s.Role,
-			Status: repoStatus(in, r, s), Created: s.Created})
+			Status: plainStatus(repoStatus(in, r, s)), Created: s.Created})
 	}
 	for _, c := range r.Changes {
 		p.Changes = append(p.Changes, DocumentChange{File: c.Path, Written: r.Patched && err == nil,

@@ -89,6 +89,7 @@ func problems(err error) []*diag.Finding {
 		var ie *action.InputError
 		var ce *action.CheckError
 		var pd *action.PullDeniedError
+		var he *action.HookError
 		var f *diag.Finding
 		var named diag.NamesInputs
 		switch {
@@ -103,6 +104,8 @@ func problems(err error) []*diag.Finding {
 			continue
 		case errors.As(e, &pd):
 			f = pd.Finding
+		case errors.As(e, &he):
+			f = he.Finding()
 		case errors.As(e, &f):
 		case errors.As(e, &named):
 			f = &diag.Finding{Msg: diag.AsFlags(e.Error(), named.NamedInputs())}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/action"
 	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
@@ -55,7 +56,7 @@ func terminalRepos(p *painter, in action.Inputs, r *action.Result) {
 
 // repoDetails is the status, then the settings that are not the default.
 func repoDetails(in action.Inputs, r *action.Result, s registry.Status) string {
-	parts := []string{strings.Replace(repoStatus(in, r, s), ", see above", ", see the errors", 1)}
+	parts := []string{plainStatus(repoStatus(in, r, s))}
 	if m := mutability(s); m != "" && m != "MUTABLE" {
 		parts = append(parts, "tags "+m)
 	}
@@ -66,7 +67,7 @@ func repoDetails(in action.Inputs, r *action.Result, s registry.Status) string {
 		parts = append(parts, "encryption "+e)
 	}
 	if s.Lifecycle != nil {
-		parts = append(parts, "lifecycle: "+policy(s))
+		parts = append(parts, "lifecycle: "+plainStatus(policy(s)))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -171,6 +172,18 @@ func (t Terminal) outputs(p *painter, r *action.Result) {
 func (p *painter) heading(s string) {
 	fmt.Fprintln(p.w)
 	p.line(bold, s)
+}
+
+// plainStatus is a status cell of the summary as plain words: without
+// its leading symbol (the summary's ❌ or ⚠️), and with the errors below
+// it on a terminal rather than above.
+func plainStatus(s string) string {
+	if sym, rest, ok := strings.Cut(s, " "); ok && strings.IndexFunc(sym, func(r rune) bool {
+		return !unicode.Is(unicode.So, r) && r != '\uFE0F'
+	}) < 0 {
+		s = rest
+	}
+	return strings.NewReplacer("(see above)", "(see the errors)", "see above", "see the errors").Replace(s)
 }
 
 // oneLine keeps a value from the config or AWS on its line.
