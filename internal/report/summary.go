@@ -67,6 +67,9 @@ func (s *summary) verdictText() string {
 	if denied := deniedActions(s.r, s.errs); len(denied) > 0 {
 		return "❌ AWS denied " + joinAnd(denied)
 	}
+	if n := s.missingNotCreated(); n > 0 {
+		return fmt.Sprintf("❌ %s missing, and create-repositories is false", plural(n, "ECR repository"))
+	}
 	var creds *registry.CredentialsError
 	var check *action.CheckError
 	var input *action.InputError
@@ -86,6 +89,18 @@ func (s *summary) verdictText() string {
 		return "❌ Check failed: kamal-ecr would change " + text(strings.Join(check.Files, " + "))
 	}
 	return "❌ Not ready for kamal deploy (" + plural(len(s.errs), "error") + ")"
+}
+
+// missingNotCreated counts the repositories Kamal's push needs that do not
+// exist and that the inputs say not to create.
+func (s *summary) missingNotCreated() int {
+	n := 0
+	for _, st := range s.r.Repos {
+		if st.Missing && st.Err == nil && !s.in.CreateRepositories {
+			n++
+		}
+	}
+	return n
 }
 
 // refusals counts Kamal's refusals of the config and names their files.

@@ -129,6 +129,8 @@ func TestSummaryVerdict(t *testing.T) {
 			"❌ No usable AWS credentials", "Nothing created · config not changed"},
 		{"an image does not pull", action.Inputs{}, &action.Result{}, &action.PullDeniedError{Finding: diag.Errorf(diag.Pos{File: "config/deploy.yml", Line: 25}, "ecr/pull-denied", "allow it", "does not pull")},
 			"❌ 1 image does not pull", "Nothing created · config not changed"},
+		{"not to be created", action.Inputs{}, &action.Result{Checked: true, Repos: []registry.Status{{Checked: true, Missing: true}, exists}},
+			errors.New("ECR repository acme/shop does not exist and create-repositories is false"), "❌ 1 ECR repository missing, and create-repositories is false", "1 repository exists · config not changed"},
 		{"login", action.Inputs{Login: true}, &action.Result{Checked: true, Password: "p", Repos: []registry.Status{{Checked: true, Created: true}}}, nil,
 			"✅ Ready for kamal deploy", "Created 1 repository · config already ready for ECR · login ready"},
 	}
