@@ -154,3 +154,34 @@ func TestTerminalFirstRun(t *testing.T) {
 		golden(t, filepath.Join("testdata", "terminal", "first-run", name+".txt"), got)
 	}
 }
+
+// The README shows the demo's terminal text as it is.
+func TestREADMEDemo(t *testing.T) {
+	t.Parallel()
+	const begin, end = "<!-- demo: made by running kamal-ecr on testdata/demo; a test keeps it equal -->\n```text\n", "```\n<!-- demo end -->\n"
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, rest, ok1 := strings.Cut(string(readme), begin)
+	shown, tail, ok2 := strings.Cut(rest, end)
+	if !ok1 || !ok2 {
+		t.Fatal("README has no demo output between its markers")
+	}
+	var both bytes.Buffer // one buffer: the order a terminal shows
+	cmd := cli.Command{Stdout: &both, Stderr: &both}
+	dir := demoDir(t, nil)
+	if code := cmd.Run(context.Background(), []string{"--dry-run", "--pull-through-cache", "docker.io=docker-hub"},
+		[]string{"GITHUB_WORKSPACE=" + dir, "HOME=" + t.TempDir()}); code != 0 {
+		t.Fatalf("exit %d\n%s", code, both.String())
+	}
+	if *update {
+		if err := os.WriteFile("README.md", []byte(head+begin+both.String()+end+tail), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if shown != both.String() {
+		t.Errorf("the README's demo differs from what kamal-ecr prints (go test -run TestREADMEDemo -update):\n%s", both.String())
+	}
+}
