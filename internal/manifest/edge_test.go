@@ -3,6 +3,7 @@ package manifest_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -117,5 +118,22 @@ func TestShort(t *testing.T) {
 		if got := manifest.Short(in); got != want {
 			t.Errorf("Short(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A registry that cannot be reached warns (the servers may still reach it),
+// and the message names the image, not a URL.
+func TestCheckUnreachable(t *testing.T) {
+	t.Parallel()
+	refused := errors.New("dial tcp 192.0.2.1:443: connect: connection refused")
+	c := &manifest.Checker{Host: host, User: "AWS", Password: "p", Client: &http.Client{Transport: &http.Transport{
+		DialContext: func(context.Context, string, string) (net.Conn, error) { return nil, refused }}}}
+	res := c.Check(context.Background(), []manifest.Ref{{Repository: "a/b", Reference: "1"}})[0]
+	var ue *manifest.UnavailableError
+	if !errors.As(res.Err, &ue) || ue.Timeout || ue.Status != 0 || !errors.Is(res.Err, refused) || strings.Contains(res.Err.Error(), "https://") {
+		t.Errorf("err = %v", res.Err)
+	}
+	if got := ue.Detail(); got != refused.Error() {
+		t.Errorf("Detail() = %q", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -96,8 +97,8 @@ func (c *Checker) fetch(ctx context.Context, ref Ref) Result {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	url := "https://" + c.Host + "/v2/" + ref.Repository + "/manifests/" + ref.Reference
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	target := "https://" + c.Host + "/v2/" + ref.Repository + "/manifests/" + ref.Reference
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		res.Err = fmt.Errorf("fetch manifest %s: %w", ref, err)
 		return res
@@ -142,9 +143,9 @@ var digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
 // unwrapURL drops *url.Error's "Get <url>:" prefix: messages name the image.
 func unwrapURL(err error) error {
-	var ue interface{ Unwrap() error }
-	if errors.As(err, &ue) && strings.HasPrefix(err.Error(), "Get ") {
-		return ue.Unwrap()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
 	}
 	return err
 }
