@@ -78,6 +78,12 @@ func TestTerminalGolden(t *testing.T) {
 		{"config-not-found", nil, []string{"--dry-run", "--config-file", "config/deploy.yaml"}, 2},
 		{"bad-flags", nil, []string{"--cache-mode", "fast", "--scan-on-push=yes"}, 2},
 		{"no-rules-in-check", nil, []string{"--check", "--pull-through-cache", "auto"}, 1},
+		{"unset-variable", func(s string) string {
+			return strings.Replace(s, "image: acme/shop\n", "image: <%= ENV[\"APP_IMAGE\"] %>\n", 1)
+		}, append([]string{"--dry-run"}, pullThrough...), 2},
+		{"registry-set-later", func(s string) string {
+			return strings.Replace(s, "server: 123456789012.dkr.ecr.us-east-1.amazonaws.com\n", "server: <%= ENV[\"ECR_REGISTRY\"] %>\n", 1)
+		}, append([]string{"--dry-run", "--registry", "123456789012.dkr.ecr.us-east-1.amazonaws.com"}, pullThrough...), 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -61,9 +61,12 @@ func resolveRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, 
 func deferredRegistry(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, res *Result) (registry.Host, *registry.Clients, error) {
 	server := cfg.Server
 	later := func(host string) {
+		fix := fmt.Sprintf("set %s for kamal deploy to this step's registry output (env: %s: ${{ steps.<id>.outputs.registry }})", server.Unset, server.Unset)
+		if d.Getenv("GITHUB_ACTIONS") != "true" { // a terminal has no step outputs
+			fix = fmt.Sprintf("set %s=%s for kamal deploy", server.Unset, host)
+		}
 		res.Findings = append(res.Findings, &diag.Finding{Pos: server.Pos, Severity: diag.Notice, Code: "ecr/registry-set-later",
-			Msg: fmt.Sprintf("registry.server reads %s, which is not set in this step; kamal-ecr worked on %s", server.Unset, host),
-			Fix: fmt.Sprintf("set %s for kamal deploy to this step's registry output (env: %s: ${{ steps.<id>.outputs.registry }})", server.Unset, server.Unset)})
+			Msg: fmt.Sprintf("registry.server reads %s, which is not set in this step; kamal-ecr worked on %s", server.Unset, host), Fix: fix})
 	}
 	if in.Registry != "" {
 		host, _ := registry.ParseHost(in.Registry) // validated with the inputs

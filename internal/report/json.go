@@ -89,10 +89,10 @@ func JSON(in action.Inputs, r *action.Result, err error) []byte {
 		}
 	}
 	for _, f := range findings {
-		doc.Findings = append(doc.Findings, documentFinding(f.AsFlags()))
+		doc.Findings = append(doc.Findings, documentFinding(onTerminal(f.AsFlags())))
 	}
 	for _, f := range problems(err) {
-		doc.Findings = append(doc.Findings, documentFinding(f))
+		doc.Findings = append(doc.Findings, documentFinding(onTerminal(f)))
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

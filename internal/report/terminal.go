@@ -72,11 +72,11 @@ func (t Terminal) failed(in action.Inputs, r *action.Result, errs int) {
 func (t Terminal) Diagnose(findings []*diag.Finding, err error) int {
 	p := &painter{w: t.Err, color: t.ErrColor}
 	for _, f := range findings {
-		p.diagnostic(f.AsFlags())
+		p.diagnostic(onTerminal(f.AsFlags()))
 	}
 	errs := problems(err)
 	for _, f := range errs {
-		p.diagnostic(f)
+		p.diagnostic(onTerminal(f))
 	}
 	return len(errs)
 }
@@ -117,6 +117,17 @@ func problems(err error) []*diag.Finding {
 		out = append(out, &g)
 	}
 	return out
+}
+
+// actionsWords are phrases messages say for a workflow, and what a terminal
+// says instead; inputs are said as flags by diag.AsFlags.
+var actionsWords = strings.NewReplacer("in the workflow's env", "in the environment", "not set at this step", "not set", "not set in this step", "not set")
+
+// onTerminal is a copy of f in a terminal's words.
+func onTerminal(f *diag.Finding) *diag.Finding {
+	g := *f
+	g.Msg, g.Fix = actionsWords.Replace(f.Msg), actionsWords.Replace(f.Fix)
+	return &g
 }
 
 // diagnostic is one finding: "file:line:col: level: message", then the fix.
