@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/cli"
+	"github.com/kamal-ecr/kamal-ecr/internal/inputs"
 )
 
 // terminalRun is one run outside Actions, as a person types it.
@@ -59,6 +60,16 @@ func demoDir(t *testing.T, edit func(string) string) string {
 // entities, emoji shortcodes, emphasis and fences.
 var markdown = regexp.MustCompile(`\\[_*\x60|<>\[\]]|&(lt|gt|amp);|:x:|\*\*|\x60\x60\x60|\\|❌|⚠|✅`)
 
+// inputWords are inputs said as a workflow says them ("the config-file
+// input", "check: true"), which a terminal says as flags.
+var inputWords = func() *regexp.Regexp {
+	var names []string
+	for _, in := range inputs.All {
+		names = append(names, regexp.QuoteMeta(in.Name))
+	}
+	return regexp.MustCompile(`the (` + strings.Join(names, "|") + `) input|\b(` + strings.Join(names, "|") + `): (true|false)\b`)
+}()
+
 // The terminal text, stdout and stderr apart, for the cases a person meets
 // first; kept in testdata/terminal/<case>/ (go test -update).
 func TestTerminalGolden(t *testing.T) {
@@ -94,6 +105,9 @@ func TestTerminalGolden(t *testing.T) {
 			for name, s := range map[string]string{"stdout": r.stdout.String(), "stderr": r.stderr.String()} {
 				if m := markdown.FindString(s); m != "" {
 					t.Errorf("%s has Markdown %q:\n%s", name, m, s)
+				}
+				if m := inputWords.FindString(s); m != "" {
+					t.Errorf("%s names an input, not a flag: %q\n%s", name, m, s)
 				}
 				if strings.Contains(s, "\x1b[") {
 					t.Errorf("%s is coloured, though no stream is a terminal", name)
