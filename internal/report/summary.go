@@ -37,6 +37,8 @@ type summary struct {
 	r    *action.Result
 	err  error
 	errs []error // err, flattened
+
+	edited map[string]bool // the keys of r.Edits, made on first use
 }
 
 // planned says the run writes nothing by design: a dry run or a check.

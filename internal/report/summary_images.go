@@ -49,12 +49,13 @@ func (s *summary) rewritten(t action.Translation) bool {
 	if t.From != "accessory" {
 		return false
 	}
-	for _, e := range s.r.Edits {
-		if e.Key == "accessories."+t.Name+".image" {
-			return true
+	if s.edited == nil { // once, not once per image: thousands of accessories stay linear
+		s.edited = make(map[string]bool, len(s.r.Edits))
+		for _, e := range s.r.Edits {
+			s.edited[e.Key] = true
 		}
 	}
-	return false
+	return s.edited["accessories."+t.Name+".image"]
 }
 
 // images is the images table, closed: only the images that changed or
