@@ -307,7 +307,7 @@ func applyEdits(cfg *kamal.Config, edits []*kamal.Edit, res *Result) (map[string
 	if len(edits) == 0 {
 		return nil, nil
 	}
-	files, _, err := cfg.Apply(edits)
+	files, err := cfg.Apply(edits)
 	if err != nil {
 		return nil, fmt.Errorf("internal error, config left unchanged: %w", err)
 	}

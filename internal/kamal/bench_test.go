@@ -54,7 +54,7 @@ func loadAndPatch(b *testing.B, src []byte) {
 		if err != nil || e == nil {
 			b.Fatal(err, e)
 		}
-		if _, _, err := c.Apply([]*Edit{e}); err != nil {
+		if _, err := c.Apply([]*Edit{e}); err != nil {
 			b.Fatal(err)
 		}
 	}

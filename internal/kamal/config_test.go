@@ -208,7 +208,7 @@ func TestPlanImageRewrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, after, err := c.Apply([]*Edit{e})
+	files, after, err := applyAndReload(c, []*Edit{e})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +337,7 @@ func TestPatchNullOptions(t *testing.T) {
 			if err != nil || e == nil {
 				t.Fatalf("plan %+v, %v", e, err)
 			}
-			files, _, err := c.Apply([]*Edit{e})
+			files, err := c.Apply([]*Edit{e})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -346,4 +346,20 @@ func TestPatchNullOptions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// applyAndReload applies the edits and loads the result, as the next run would.
+func applyAndReload(c *Config, edits []*Edit) (map[string][]byte, *Config, error) {
+	files, err := c.Apply(edits)
+	if err != nil {
+		return nil, nil, err
+	}
+	read := func(name string) ([]byte, error) {
+		if b, ok := files[name]; ok {
+			return b, nil
+		}
+		return c.read(name)
+	}
+	after, err := Load(read, c.getenv, c.Files[0].Path, c.Destination)
+	return files, after, err
 }

@@ -147,7 +147,7 @@ func TestCorpusPatch(t *testing.T) {
 					}
 					return
 				}
-				out, after, err := c.Apply([]*Edit{e})
+				out, after, err := applyAndReload(c, []*Edit{e})
 				if err != nil {
 					t.Fatalf("Apply: %v", err)
 				}

@@ -39,7 +39,7 @@ func FuzzPatchCache(f *testing.F) {
 		if err != nil || e == nil {
 			return // refusing is allowed; corrupting is not
 		}
-		files, after, err := c.Apply([]*Edit{e})
+		files, after, err := applyAndReload(c, []*Edit{e})
 		if err != nil {
 			return // Apply's own verification refused the result
 		}

@@ -66,7 +66,7 @@ func runCase(dir string, opts map[string]string) string {
 	if e == nil {
 		return out.String() + "no edit\n"
 	}
-	files, after, err := c.Apply([]*Edit{e})
+	files, after, err := applyAndReload(c, []*Edit{e})
 	if err != nil {
 		return out.String() + "apply error: " + err.Error() + "\n"
 	}

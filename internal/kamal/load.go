@@ -18,8 +18,8 @@ const CodeConfigNotFound = "config-not-found"
 //	typed.go    type every value as Kamal's YAML loader does
 //	check.go    run the action's own checks
 //
-// Validation (Validate), patching (PlanCache, PlanImage, Apply) and locating
-// errors are steps that take the loaded config. ERB sees getenv plus
+// Validation (Validate, with package validate), patching (PlanCache,
+// PlanImage, Apply) and locating errors are steps that take the loaded config. ERB sees getenv plus
 // KAMAL_DESTINATION, as in Kamal. Problems the user must fix come back as a
 // *diag.Finding error; softer ones in Config.Findings.
 func Load(read ReadFunc, getenv func(string) string, file, destination string) (*Config, error) {

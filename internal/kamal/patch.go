@@ -214,7 +214,7 @@ func inFlow(f *File, n *yaml.Node) bool {
 // Apply splices the edits into the files' original bytes, reloads the result
 // and checks that Kamal would now resolve each edited key to what was
 // planned and everything else as before. It returns the new bytes by path.
-func (c *Config) Apply(edits []*Edit) (map[string][]byte, *Config, error) {
+func (c *Config) Apply(edits []*Edit) (map[string][]byte, error) {
 	byFile := map[string][]yamledit.Edit{}
 	for _, e := range edits {
 		byFile[e.File] = append(byFile[e.File], e.Edit)
@@ -224,7 +224,7 @@ func (c *Config) Apply(edits []*Edit) (map[string][]byte, *Config, error) {
 		if es := byFile[f.Path]; len(es) > 0 {
 			b, err := yamledit.Apply(f.Src, es)
 			if err != nil {
-				return nil, nil, fmt.Errorf("patch %s: %w", f.Path, err)
+				return nil, fmt.Errorf("patch %s: %w", f.Path, err)
 			}
 			out[f.Path] = b
 		}
@@ -237,12 +237,12 @@ func (c *Config) Apply(edits []*Edit) (map[string][]byte, *Config, error) {
 	}
 	after, err := loadConfig(read, c.getenv, c.Files[0].Path, c.Destination, true)
 	if err != nil {
-		return nil, nil, fmt.Errorf("verify patched config: %w", err)
+		return nil, fmt.Errorf("verify patched config: %w", err)
 	}
 	if err := c.sameExcept(after, edits); err != nil {
-		return nil, nil, fmt.Errorf("verify patched config: %w", err)
+		return nil, fmt.Errorf("verify patched config: %w", err)
 	}
-	return out, after, nil
+	return out, nil
 }
 
 func (c *Config) sameExcept(after *Config, edits []*Edit) error {
