@@ -149,3 +149,23 @@ func TestHelpGolden(t *testing.T) {
 		}
 	}
 }
+
+// Bad command lines are errors as the others are, with double dashes.
+func TestBadCommandLine(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--nope"}, "kamal-ecr: error: flag provided but not defined: --nope (see kamal-ecr --help)\n"},
+		{[]string{"--cache-mode"}, "kamal-ecr: error: flag needs an argument: --cache-mode (see kamal-ecr --help)\n"},
+		{[]string{"extra"}, "kamal-ecr: error: unexpected argument \"extra\" (see kamal-ecr --help)\n"},
+		{[]string{"--format", "yaml"}, "kamal-ecr: error: --format: \"yaml\" is not text or json\n"},
+	} {
+		var stdout, stderr bytes.Buffer
+		cmd := Command{Stdout: &stdout, Stderr: &stderr}
+		if code := cmd.Run(context.Background(), tt.args, nil); code != 2 || stderr.String() != tt.want || stdout.Len() > 0 {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tt.args, code, stderr.String(), tt.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/gha"
@@ -21,7 +22,7 @@ type flags struct {
 // means the run ends here, with code (help, bad flags).
 func parseFlags(args []string, stdout, stderr io.Writer) (f flags, code int, done bool) {
 	fs := flag.NewFlagSet("kamal-ecr", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // its errors are said below, with double dashes
 	f = flags{set: map[string]*string{}, given: map[string]bool{}}
 	for _, in := range inputs.All {
 		v := new(string)
@@ -41,16 +42,20 @@ func parseFlags(args []string, stdout, stderr io.Writer) (f flags, code int, don
 			usage(stdout)
 			return f, 0, true
 		}
-		fmt.Fprintln(stderr, "see kamal-ecr --help")
+		fmt.Fprintf(stderr, "kamal-ecr: error: %s (see kamal-ecr --help)\n", singleDash.ReplaceAllString(err.Error(), "$1--$2"))
 		return f, 2, true
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kamal-ecr: unexpected argument %q (see kamal-ecr --help)\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "kamal-ecr: error: unexpected argument %q (see kamal-ecr --help)\n", fs.Arg(0))
 		return f, 2, true
 	}
 	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
 	return f, 0, false
 }
+
+// singleDash finds the flag package's -name in its errors, which --help
+// and every message here write --name.
+var singleDash = regexp.MustCompile(`(: )-([A-Za-z])`)
 
 // lookup answers an input: a flag wins over the INPUT_ variable the runner
 // sets, which wins over the default. CLI-only flags have no variable.
