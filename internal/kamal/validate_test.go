@@ -138,3 +138,30 @@ func TestValidateFixes(t *testing.T) {
 		})
 	}
 }
+
+// A key the config lacks is reported at the base file's first line, so an
+// annotation shows it.
+func TestMissingKeysHaveALine(t *testing.T) {
+	t.Parallel()
+	c, err := load(t, map[string]string{"config/deploy.yml": "servers: [1.2.3.4]\nbuilder:\n  arch: amd64\n"}, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.Validate().Problems {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		"config/deploy.yml:1: registry/username: is required; add the registry Kamal pushes to",
+		"config/deploy.yml:1: Missing required configuration for service; add service: to the config",
+		"config/deploy.yml:1: Missing required configuration for image; add image: <namespace>/<name>",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("problems %q", got)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %q, want %q", got[i], want[i])
+		}
+	}
+}

@@ -125,13 +125,14 @@ func (v *validator) result() Validation {
 }
 
 // fail records a problem in the current context, as Kamal words it. A
-// problem in a section the config does not have is at the base file.
+// problem in a section the config does not have is at the base file's
+// first line, so that an annotation shows it.
 func (v *validator) fail(code string, pos diag.Pos, fix, msg string) {
 	if v.ctx != "" {
 		msg = v.ctx + ": " + msg
 	}
 	if pos.File == "" {
-		pos = diag.Pos{File: v.file}
+		pos = diag.Pos{File: v.file, Line: 1}
 	}
 	v.problems = append(v.problems, diag.Errorf(pos, code, fix, "%s", msg))
 }
