@@ -89,6 +89,7 @@ func TestTerminalGolden(t *testing.T) {
 		{"config-not-found", nil, []string{"--dry-run", "--config-file", "config/deploy.yaml"}, 2},
 		{"bad-flags", nil, []string{"--cache-mode", "fast", "--scan-on-push=yes"}, 2},
 		{"no-rules-in-check", nil, []string{"--check", "--pull-through-cache", "auto"}, 1},
+		{"reversed-pair", nil, []string{"--dry-run", "--pull-through-cache", "docker-hub=docker.io"}, 0},
 		{"unset-variable", func(s string) string {
 			return strings.Replace(s, "image: acme/shop\n", "image: <%= ENV[\"APP_IMAGE\"] %>\n", 1)
 		}, append([]string{"--dry-run"}, pullThrough...), 2},

@@ -149,7 +149,8 @@ type inputParser struct {
 
 // warn notes something odd about an input that does not stop the run.
 func (p *inputParser) warn(name, msg, fix string) {
-	p.notes = append(p.notes, &diag.Finding{Severity: diag.Warning, Code: "input/" + name, Msg: "input " + msg, Fix: fix})
+	p.notes = append(p.notes, &diag.Finding{Severity: diag.Warning, Code: "input/" + name,
+		Msg: "the " + name + " input, " + strings.TrimPrefix(msg, name+" "), Fix: fix, Inputs: []diag.Setting{{Name: name}}})
 }
 
 func (p *inputParser) fail(name, msg string) {

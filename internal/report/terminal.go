@@ -121,7 +121,8 @@ func problems(err error) []*diag.Finding {
 
 // actionsWords are phrases messages say for a workflow, and what a terminal
 // says instead; inputs are said as flags by diag.AsFlags.
-var actionsWords = strings.NewReplacer("in the workflow's env", "in the environment", "not set at this step", "not set", "not set in this step", "not set")
+var actionsWords = strings.NewReplacer("in the workflow's env", "in the environment", "not set at this step", "not set", "not set in this step", "not set",
+	"give it with config-file or the inputs", "give it with --config-file or the flags", "set the matching input", "give the matching flag")
 
 // onTerminal is a copy of f in a terminal's words.
 func onTerminal(f *diag.Finding) *diag.Finding {
