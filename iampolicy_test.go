@@ -155,3 +155,27 @@ func TestIAMPolicyNotices(t *testing.T) {
 		})
 	}
 }
+
+// The account comes from registry.server, else the registry input, else STS;
+// without credentials a registry set by a later step needs the input.
+func TestIAMPolicyAccountFromSTS(t *testing.T) {
+	for _, creds := range []bool{true, false} {
+		s := newStep(t, map[string]string{"pull-through-cache": "off", "aws-region": "eu-west-1"})
+		cfg := filepath.Join(s.workspace, "config", "deploy.yml")
+		b, _ := os.ReadFile(cfg)
+		os.WriteFile(cfg, bytes.ReplaceAll(b, []byte("server: "+account+".dkr.ecr.us-east-1.amazonaws.com"), []byte(`server: <%= ENV["ECR_REGISTRY"] %>`)), 0o644)
+		s.srv.Region = "eu-west-1"
+		if !creds {
+			delete(s.env, "AWS_ACCESS_KEY_ID")
+			delete(s.env, "AWS_SECRET_ACCESS_KEY")
+		}
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"--iam-policy"}, s.env, &stdout, &stderr)
+		if creds && (code != 0 || !strings.Contains(stdout.String(), "arn:aws:ecr:eu-west-1:"+account+":repository/acme/shop")) {
+			t.Errorf("with credentials: exit %d\n%s%s", code, stdout.String(), stderr.String())
+		}
+		if !creds && (code != 2 || stdout.Len() > 0 || !strings.Contains(stderr.String(), "registry")) {
+			t.Errorf("without credentials: exit %d\n%s%s", code, stdout.String(), stderr.String())
+		}
+	}
+}
