@@ -52,7 +52,7 @@ func (c *Config) checkImage() {
 		c.note(diag.Errorf(s.Pos, "image/missing", "set image literally in the file, or give the action a config it can read",
 			"image is not set outside this ERB, which writes YAML only running Ruby would show; the action does not run Ruby"))
 	case !img.Present():
-		p := diag.Pos{File: c.Files[0].Path}
+		p := diag.Pos{File: c.Files[0].Path, Line: 1}
 		if img.Set {
 			p = img.Pos
 		}

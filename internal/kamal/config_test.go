@@ -160,7 +160,7 @@ func TestFindings(t *testing.T) {
 	}{
 		{"image with host", "image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app\n", []string{"error config/deploy.yml:1:8: image \"123456789012.dkr.ecr.us-east-1.amazonaws.com/app\" includes the registry host"}},
 		{"image with tag", "image: acme/app:v1\n", []string{"error config/deploy.yml:1:8: image \"acme/app:v1\" has a tag or digest; set image: acme/app"}},
-		{"no image", "service: x\n", []string{"error config/deploy.yml: image is not set"}},
+		{"no image", "service: x\n", []string{"error config/deploy.yml:1: image is not set"}},
 		{"cache without type", "image: a/b\nbuilder:\n  cache:\n    options: mode=max\n", []string{"warning config/deploy.yml:3:3: builder.cache has no type"}},
 		{"unknown cache type", "image: a/b\nbuilder:\n  cache:\n    type: s3\n", []string{"error config/deploy.yml:4:11: builder.cache.type \"s3\""}},
 		{"options with spaces", "image: a/b\nbuilder:\n  cache:\n    type: registry\n    options: mode=max, image-manifest=true\n", []string{"warning config/deploy.yml:5:14: builder.cache.options contains white space"}},
