@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
 )
 
@@ -84,6 +86,35 @@ func FuzzLoad(f *testing.F) {
 			if f.Code == "" || f.Pos.File == "" {
 				t.Fatalf("finding without a code or file: %#v", f)
 			}
+		}
+	})
+}
+
+// countNodes bounds what yaml.v3 builds: a file that parses has at most
+// twice the values counted (keys without values in flow mappings are the
+// worst case), so the limit bounds memory.
+func FuzzCountNodes(f *testing.F) {
+	for _, s := range []string{
+		"a: b\n", "- - - - a\n", "{a: {b: {c: d}}}\n", "? a\n: b\n", "[[[[a]]]]\n", "x: &a [1, 2]\ny: *a\n",
+		"a: |\n  b, c, d\n", "{a, b, c, d}\n", "[a: b, c: d]\n", "a:\n  - b: c\n    d: e\n", "a: 'x, y'\n", "{a:b, c}\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		var doc yaml.Node
+		if yaml.Unmarshal(src, &doc) != nil {
+			return
+		}
+		var count func(n *yaml.Node) int
+		count = func(n *yaml.Node) int {
+			c := 1
+			for _, k := range n.Content {
+				c += count(k)
+			}
+			return c
+		}
+		if got, est := count(&doc)-1, countNodes(src); got > 2*est+1 {
+			t.Fatalf("yaml.v3 built %d nodes, counted %d, in %q", got, est, src)
 		}
 	})
 }
