@@ -79,35 +79,42 @@ func Run(ctx context.Context, d Deps, in Inputs) (res *Result, err error) {
 		return res, err
 	}
 
+	return res, finish(ctx, d, in, cfg, plan, clients, rewrites, res)
+}
+
+// finish applies the edits in memory, then, in order: a check or a hook
+// fails on a change, a dry run stops, the images are verified, and only then
+// is the config written.
+func finish(ctx context.Context, d Deps, in Inputs, cfg *kamal.Config, plan *Plan, clients *registry.Clients, rewrites []*kamal.Edit, res *Result) error {
 	edits := rewrites
 	if plan.CacheEdit != nil {
 		edits = append([]*kamal.Edit{plan.CacheEdit}, rewrites...)
 	}
 	files, err := applyEdits(cfg, edits, res)
 	if err != nil {
-		return res, err
+		return err
 	}
 	if in.Check && len(edits) > 0 {
-		return res, &CheckError{Files: res.ChangedFiles(), At: firstEdit(cfg, edits)}
+		return &CheckError{Files: res.ChangedFiles(), At: firstEdit(cfg, edits)}
 	}
 	if in.DryRun {
-		return res, nil
+		return nil
 	}
 	if in.VerifyImages { // last, before the write: a path that does not pull is never written
 		if err := verifyImages(ctx, d, plan, clients, res.token, res); err != nil {
-			return res, err
+			return err
 		}
 	}
 	if len(edits) == 0 {
-		return res, nil
+		return nil
 	}
 	if in.Hook != nil { // Kamal has read the config: a change now would not reach this build
-		return res, &HookError{Files: res.ChangedFiles(), At: firstEdit(cfg, edits), Command: in.Hook.Command}
+		return &HookError{Files: res.ChangedFiles(), At: firstEdit(cfg, edits), Command: in.Hook.Command}
 	}
 	if ctx.Err() != nil { // stopped: write nothing
-		return res, context.Cause(ctx)
+		return context.Cause(ctx)
 	}
-	return res, write(d, cfg, files, res)
+	return write(d, cfg, files, res)
 }
 
 // write writes the changed files, base first, all or nothing.
