@@ -58,7 +58,7 @@ func TestContainer(t *testing.T) {
 		if out["patched"] != "false" || out["config-file"] != "config/deploy.yml" || out["image"] != host+"/acme/shop" {
 			t.Errorf("outputs = %v", out)
 		}
-		if summary := r.summary(); !strings.Contains(summary, "## kamal-ecr (dry run") || !strings.Contains(summary, "Would patch `config/deploy.yml`") {
+		if summary := r.summary(); !strings.Contains(summary, "## ✅ Dry run: a run would make this ready for kamal deploy") || !strings.Contains(summary, "config would be patched") {
 			t.Errorf("summary:\n%s", summary)
 		}
 		if after := r.snapshot(); !slices.Equal(before, after) {
@@ -92,7 +92,7 @@ func TestContainer(t *testing.T) {
 		if !strings.HasPrefix(r.log, "::add-mask::local-secret-password-"+account+"\n") || strings.Count(r.log, "local-secret-password") != 1 {
 			t.Errorf("the password was not masked first, or printed again:\n%s", r.log)
 		}
-		if summary := r.summary(); !strings.Contains(summary, "| `"+host+"/acme/shop` | app | created |") {
+		if summary := r.summary(); !strings.Contains(summary, "| `acme/shop` | app | created |") || !strings.Contains(summary, " · 6 images verified to pull") {
 			t.Errorf("summary:\n%s", summary)
 		}
 		golden(t, filepath.Join("testdata", "e2e", "want", "deploy.yml"), r.file("config/deploy.yml"))
