@@ -42,6 +42,8 @@ func TestJSONGolden(t *testing.T) {
 			return strings.Replace(s, "  arch: amd64\n", "  arch: amd64\n  multiarch: false\n", 1)
 		}, []string{"--dry-run"}, 2},
 		{"bad-flags", nil, []string{"--cache-mode", "fast"}, 2},
+		{"check-fails", nil, []string{"--check"}, 1},
+		{"bad-flags-in-check", nil, []string{"--check", "--cache-mode", "fast"}, 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -53,6 +55,18 @@ func TestJSONGolden(t *testing.T) {
 			doc := oneDocument(t, r.stdout.Bytes())
 			if doc["ok"] != (tt.code == 0) {
 				t.Errorf("ok = %v", doc["ok"])
+			}
+			want := "run"
+			for _, m := range []string{"dry-run", "check"} {
+				if slices.Contains(tt.args, "--"+m) {
+					want = m
+				}
+			}
+			if doc["mode"] != want {
+				t.Errorf("mode = %v, want %s", doc["mode"], want)
+			}
+			if strings.Contains(r.stdout.String(), "above") { // nothing is above a JSON document
+				t.Errorf("a message points above the document:\n%s", r.stdout.String())
 			}
 			golden(t, filepath.Join("testdata", "json", tt.name+".json"), r.stdout.String())
 		})

@@ -75,7 +75,7 @@ func (c *Command) Run(ctx context.Context, args, environ []string) int {
 	in, err := action.ParseInputs(lookup)
 	in.Hook = hook
 	if err != nil {
-		out.diagnose(nil, err) // each bad input on its own
+		out.badInputs(in, err)
 		return 2
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errors.New("the run took longer than "+timeout.String()))

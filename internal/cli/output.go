@@ -60,6 +60,16 @@ func (o *output) diagnose(findings []*diag.Finding, err error) {
 }
 
 // document writes the JSON document of the run, with the early findings.
+// badInputs reports the inputs that did not parse, each on its own; the
+// JSON document says the mode the flags asked for (in holds what parsed).
+func (o *output) badInputs(in action.Inputs, err error) {
+	if o.json != nil {
+		o.document(action.Inputs{Check: in.Check, DryRun: in.DryRun}, &action.Result{}, err)
+		return
+	}
+	o.diagnose(nil, err)
+}
+
 func (o *output) document(in action.Inputs, res *action.Result, err error) {
 	r := *res
 	r.Findings = append(slices.Clone(o.early), res.Findings...)

@@ -91,7 +91,7 @@ func JSON(in action.Inputs, r *action.Result, err error) []byte {
 	for _, f := range findings {
 		doc.Findings = append(doc.Findings, documentFinding(onTerminal(f.AsFlags())))
 	}
-	for _, f := range problems(err) {
+	for _, f := range problems(err, where{diff: "the diff is in plan.changes"}) {
 		doc.Findings = append(doc.Findings, documentFinding(onTerminal(f)))
 	}
 	var b bytes.Buffer

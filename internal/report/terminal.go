@@ -74,16 +74,23 @@ func (t Terminal) Diagnose(findings []*diag.Finding, err error) int {
 	for _, f := range findings {
 		p.diagnostic(onTerminal(f.AsFlags()))
 	}
-	errs := problems(err)
+	errs := problems(err, where{diff: "the diff is above"})
 	for _, f := range errs {
 		p.diagnostic(onTerminal(f))
 	}
 	return len(errs)
 }
 
+// where is what a renderer knows that an error's own text cannot: where
+// its diff is, and whether the run is in Actions (for the credentials' fix).
+type where struct {
+	diff      string // where the diff is shown, as a message says it
+	inActions bool
+}
+
 // problems are the errors joined in err as error findings, each saying
 // flags where it names inputs.
-func problems(err error) []*diag.Finding {
+func problems(err error, ctx where) []*diag.Finding {
 	var out []*diag.Finding
 	for _, e := range diag.Flatten(err) {
 		var ie *action.InputError
@@ -97,9 +104,9 @@ func problems(err error) []*diag.Finding {
 			out = append(out, &diag.Finding{Severity: diag.Error, Code: "input/invalid",
 				Msg: "--" + ie.Input + ": " + diag.AsFlags(ie.Msg, ie.Also)})
 			continue
-		case errors.As(e, &ce): // the diff is above, not in a summary
-			out = append(out, &diag.Finding{Severity: diag.Error, Code: "check/would-change",
-				Msg: "kamal-ecr would change " + strings.Join(ce.Files, " and ") + " (the diff is above)",
+		case errors.As(e, &ce): // at the first line it would change, as a compiler says it
+			out = append(out, &diag.Finding{Pos: ce.At, Severity: diag.Error, Code: "check/would-change",
+				Msg: "kamal-ecr would change " + strings.Join(ce.Files, " and ") + " (" + ctx.diff + ")",
 				Fix: "run it without --check, or apply the diff and commit it"})
 			continue
 		case errors.As(e, &pd):
@@ -133,12 +140,12 @@ func onTerminal(f *diag.Finding) *diag.Finding {
 
 // diagnostic is one finding: "file:line:col: level: message", then the fix.
 func (p *painter) diagnostic(f *diag.Finding) {
-	where := "kamal-ecr"
+	at := "kamal-ecr"
 	if f.Pos.File != "" {
-		where = f.Pos.String()
+		at = f.Pos.String()
 	}
 	level := map[diag.Severity]string{diag.Error: boldRed, diag.Warning: boldMagenta, diag.Notice: boldCyan}[f.Severity]
-	fmt.Fprintf(p.w, "%s: %s %s\n", p.paint(bold, printable(where)), p.paint(level, f.Severity.String()+":"), indentLines(f.Msg))
+	fmt.Fprintf(p.w, "%s: %s %s\n", p.paint(bold, printable(at)), p.paint(level, f.Severity.String()+":"), indentLines(f.Msg))
 	if f.Fix != "" {
 		fmt.Fprintf(p.w, "    %s %s\n", p.paint(boldGreen, "fix:"), indentLines(f.Fix))
 	}
