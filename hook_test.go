@@ -93,3 +93,18 @@ func TestHookDestination(t *testing.T) {
 		t.Errorf("--destination staging with KAMAL_DESTINATION=nowhere: exit %d", code)
 	}
 }
+
+// A destination file that is missing names KAMAL_DESTINATION when the
+// destination came from it, not a --destination the user never gave.
+func TestHookMissingDestinationNamesKamalDestination(t *testing.T) {
+	t.Parallel()
+	s := newStep(t, nil)
+	_, stderr, code := hookRun(t, s, false, map[string]string{"KAMAL_DESTINATION": "nowhere"}, "--verify-images=false")
+	if code != 2 {
+		t.Errorf("exit %d, want 2\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "config/deploy.nowhere.yml: error: config file not found") ||
+		!strings.Contains(stderr, `fix: create it, or check the destination "nowhere", which came from KAMAL_DESTINATION`) || strings.Contains(stderr, "--destination") {
+		t.Errorf("the fix does not name KAMAL_DESTINATION:\n%s", stderr)
+	}
+}

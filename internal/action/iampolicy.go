@@ -31,7 +31,7 @@ func IAMPolicy(ctx context.Context, d Deps, in Inputs) (*PolicyResult, error) {
 	res := &Result{}
 	cfg, err := kamal.Load(d.ReadFile, d.Getenv, in.ConfigFile, in.Destination)
 	if err != nil {
-		return nil, err
+		return nil, fromKamalDestination(in, err)
 	}
 	if kamalRefusals, actionRefusals := refusals(in, cfg, res); len(kamalRefusals)+len(actionRefusals) > 0 {
 		return nil, errors.Join(append(kamalRefusals, actionRefusals...)...)

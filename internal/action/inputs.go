@@ -48,6 +48,9 @@ type Inputs struct {
 // Hook is a run under a Kamal hook (KAMAL_VERSION set).
 type Hook struct {
 	Command string // the command that applies the change outside the hook
+	// Destination is KAMAL_DESTINATION when the destination came from it
+	// (no --destination), so that a missing file's fix names its source.
+	Destination string
 }
 
 // InputError names the input that is wrong.

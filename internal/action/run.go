@@ -294,7 +294,7 @@ func planned(plan *Plan, in Inputs) []registry.Status {
 func load(d Deps, in Inputs, res *Result) (cfg *kamal.Config, refused, err error) {
 	cfg, err = kamal.Load(d.ReadFile, d.Getenv, in.ConfigFile, in.Destination)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fromKamalDestination(in, err)
 	}
 	for _, f := range cfg.Files {
 		res.Files = append(res.Files, f.Path)

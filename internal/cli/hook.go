@@ -21,15 +21,18 @@ func underHook(lookup func(string) string, args []string, getenv func(string) st
 	for _, a := range args {
 		command += " " + shellQuote(a)
 	}
+	hook := &action.Hook{}
 	if strings.TrimSpace(lookup("destination")) == "" && dest != "" {
 		command += " --destination " + shellQuote(dest)
+		hook.Destination = dest
 	}
+	hook.Command = command
 	return func(name string) string {
 		if v := lookup(name); name != "destination" || strings.TrimSpace(v) != "" {
 			return v
 		}
 		return dest
-	}, &action.Hook{Command: command}
+	}, hook
 }
 
 var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./=:,@%+-]+$`)
