@@ -27,15 +27,13 @@ type pulled struct {
 // registry's words, the likely reason and the fix. denied is for failures
 // that the role or the rule's credentials must fix (exit 1, not 2).
 func explainPull(h registry.Host, t Translation, r manifest.Result, rc *manifest.RuleCheck) (f *diag.Finding, denied bool) {
-	pos := t.Pos
-	if pos.File == "" {
-		pos.File = "images input"
-	}
+	pos := t.Pos // none for the images input: the finding names the input instead
+	what, inputs := subject(t)
 	var ue *manifest.UnavailableError
 	if errors.As(r.Err, &ue) {
 		return &diag.Finding{Pos: pos, Severity: diag.Warning, Code: "ecr/pull-unverified",
-			Msg: fmt.Sprintf("%s %s: %s was not verified: %s; the registry or its upstream failed or did not answer in time, and the servers may already hold the image", t.From, t.Name, t.Output, ue.Detail()),
-			Fix: "run again to verify it, or set verify-images: false", Inputs: []diag.Setting{{Name: "verify-images", Value: "false"}}}, false
+			Msg: fmt.Sprintf("%s: %s was not verified: %s; the registry or its upstream failed or did not answer in time, and the servers may already hold the image", what, t.Output, ue.Detail()),
+			Fix: "run again to verify it, or set verify-images: false", Inputs: append(inputs, diag.Setting{Name: "verify-images", Value: "false"})}, false
 	}
 	p := pulled{host: h, t: t, check: rc, repo: r.Ref.Repository}
 	p.suffix = strings.TrimPrefix(t.Output, h.Name+"/"+p.repo)
@@ -47,7 +45,7 @@ func explainPull(h registry.Host, t Translation, r manifest.Result, rc *manifest
 		p.upstream = t.Rule.Upstream + "/" + p.rest
 	}
 	f = &diag.Finding{Pos: pos, Severity: diag.Error, Code: "ecr/pull-failed",
-		Msg: fmt.Sprintf("%s %s: %s does not pull: the registry answered %s", t.From, t.Name, t.Output, p.err.Quote())}
+		Msg: fmt.Sprintf("%s: %s does not pull: the registry answered %s", what, t.Output, p.err.Quote()), Inputs: inputs}
 	var why, fix string
 	switch p.err.Kind() {
 	case manifest.NameUnknown:
@@ -70,6 +68,15 @@ func explainPull(h registry.Host, t Translation, r manifest.Result, rc *manifest
 	}
 	f.Fix = fix
 	return f, denied
+}
+
+// subject is what a finding about t names first: an entry of the images
+// input names the input (said as a flag on a terminal), others their source.
+func subject(t Translation) (string, []diag.Setting) {
+	if t.From == "images input" {
+		return t.Name + " in the images input", []diag.Setting{{Name: "images"}}
+	}
+	return t.From + " " + t.Name, nil
 }
 
 func (p pulled) dockerHub() bool { return p.t.Rule != nil && p.t.Rule.Upstream == "docker.io" }

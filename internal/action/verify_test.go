@@ -1,13 +1,13 @@
 package action
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -193,7 +193,7 @@ func TestVerifyFailures(t *testing.T) {
 		line    int
 		denied  bool // a PullDeniedError (exit 1), else a *diag.Finding (exit 2)
 		code    string
-		file    string   // "" for config/deploy.yml
+		input   string   // the input the finding names, with no file position; "" for config/deploy.yml
 		want    []string // in the message and fix
 		validat int      // ValidatePullThroughCacheRule calls
 	}{
@@ -222,9 +222,9 @@ func TestVerifyFailures(t *testing.T) {
 			w.files["config/deploy.yml"] = strings.Replace(verifyConfig, "acme/tool:1", "acme/tool2:1", 1)
 		},
 			line: lineTool, want: []string{"NAME_UNKNOWN", "there is no repository acme/tool2 in " + reg, "push the image there first"}},
-		{name: "a digest not cached yet", code: "ecr/pull-manifest-unknown", file: "images input", setup: func(w *verifyWorld) {
+		{name: "a digest not cached yet", code: "ecr/pull-manifest-unknown", input: "images", setup: func(w *verifyWorld) {
 			w.inputs["images"] = "nginx@sha256:" + strings.Repeat("0", 64)
-		}, want: []string{"images input nginx@sha256:", "ECR tried docker.io/library/nginx@sha256:", "a first pull by digest through the cache fails until the image is cached: pull it once by tag"}, validat: 1},
+		}, want: []string{"nginx@sha256:" + strings.Repeat("0", 64) + " in the images input: ", "ECR tried docker.io/library/nginx@sha256:", "a first pull by digest through the cache fails until the image is cached: pull it once by tag"}, validat: 1},
 		{name: "kamal-proxy in the cache", code: "ecr/pull-manifest-unknown", setup: func(w *verifyWorld) {
 			w.reg.SetUpstream("registry-1.docker.io", without(w.hub, "basecamp/kamal-proxy", "v0.9.2"))
 		}, line: lineProxy, want: []string{"kamal-proxy kamal-proxy: " + reg + "/docker-hub/basecamp/kamal-proxy:v0.9.2 does not pull", "MANIFEST_UNKNOWN"}, validat: 1},
@@ -249,8 +249,15 @@ func TestVerifyFailures(t *testing.T) {
 				f = pd.Finding
 			}
 			t.Logf("%s\nFix: %s", f.Msg, f.Fix)
-			if f.Pos.File != cmp.Or(tc.file, "config/deploy.yml") || f.Pos.Line != tc.line || f.Severity != diag.Error || f.Code != tc.code {
-				t.Errorf("finding at %v (%s, %s), want line %d, %s", f.Pos, f.Severity, f.Code, tc.line, tc.code)
+			wantFile := "config/deploy.yml"
+			if tc.input != "" {
+				wantFile = ""
+			}
+			if f.Pos.File != wantFile || f.Pos.Line != tc.line || f.Severity != diag.Error || f.Code != tc.code {
+				t.Errorf("finding at %v (%s, %s), want %q line %d, %s", f.Pos, f.Severity, f.Code, wantFile, tc.line, tc.code)
+			}
+			if named := slices.ContainsFunc(f.Inputs, func(s diag.Setting) bool { return s.Name == tc.input }); tc.input != "" && !named {
+				t.Errorf("the finding names inputs %v, want %s", f.Inputs, tc.input)
 			}
 			for _, s := range tc.want {
 				if !strings.Contains(f.Msg+" Fix: "+f.Fix, s) {
