@@ -23,23 +23,28 @@ func TestIAMPolicyIsSufficient(t *testing.T) {
 		exist  bool   // create-repositories false needs them
 		has    string // an action the policy must have
 		lacks  string // and one it must not
+		stored string // the prefix of a rule with stored upstream credentials
 	}{
-		{"defaults but verify-images false", nil, false, "ecr:PutLifecyclePolicy", "ecr:GetAuthorizationToken"},
-		// verify-images pulls with the token, and tests a failing rule's credentials; the pulls need the
-		// registry API, which an in-process run cannot reach (verify_test.go runs them): the policy only
-		{"verify-images", map[string]string{"verify-images": "true"}, false, "ecr:ValidatePullThroughCacheRule", "ecr:TagResource"},
-		{"create-repositories false", map[string]string{"create-repositories": "false"}, true, "ecr:DescribeRepositories", "ecr:PutLifecyclePolicy"},
-		{"login", map[string]string{"login": "true", "verify-images": "false"}, false, "ecr:GetAuthorizationToken", "ecr:TagResource"},
-		{"explicit pairs", map[string]string{"pull-through-cache": "docker.io=docker-hub"}, false, "repository/docker-hub/*", "ecr:DescribePullThroughCacheRules"},
-		{"off", map[string]string{"pull-through-cache": "off"}, false, "ecr:CreateRepository", "ecr:BatchImportUpstreamImage"},
-		{"tags", map[string]string{"repository-tags": "team=web"}, false, "ecr:TagResource", "kms:"},
-		{"app policy, no cache policy", map[string]string{"app-lifecycle-keep": "10", "cache-lifecycle-days": "0"}, false, "repository/acme/shop\"", "kms:"},
-		{"extra repositories", map[string]string{"extra-repositories": "acme/worker"}, false, "repository/acme/worker", "kms:"},
+		{"defaults but verify-images false", nil, false, "ecr:PutLifecyclePolicy", "ecr:GetAuthorizationToken", ""},
+		// verify-images pulls with the token, and tests a failing rule's credentials when the rule read from
+		// the registry has them; the pulls need the registry API, which an in-process run cannot reach
+		// (verify_test.go runs them): the policy only
+		{"verify-images, a rule with credentials", map[string]string{"verify-images": "true"}, false, "ecr:ValidatePullThroughCacheRule", "ecr:TagResource", "github"},
+		{"verify-images, rules without credentials", map[string]string{"verify-images": "true"}, false, "ecr:GetAuthorizationToken", "ecr:ValidatePullThroughCacheRule", ""},
+		{"verify-images, explicit pairs", map[string]string{"verify-images": "true", "pull-through-cache": "docker.io=docker-hub\nghcr.io=github"}, false, "ecr:GetAuthorizationToken", "ecr:ValidatePullThroughCacheRule", "github"},
+		{"create-repositories false", map[string]string{"create-repositories": "false"}, true, "ecr:DescribeRepositories", "ecr:PutLifecyclePolicy", ""},
+		{"login", map[string]string{"login": "true", "verify-images": "false"}, false, "ecr:GetAuthorizationToken", "ecr:TagResource", ""},
+		{"explicit pairs", map[string]string{"pull-through-cache": "docker.io=docker-hub"}, false, "repository/docker-hub/*", "ecr:DescribePullThroughCacheRules", ""},
+		{"off", map[string]string{"pull-through-cache": "off"}, false, "ecr:CreateRepository", "ecr:BatchImportUpstreamImage", ""},
+		{"tags", map[string]string{"repository-tags": "team=web"}, false, "ecr:TagResource", "kms:", ""},
+		{"app policy, no cache policy", map[string]string{"app-lifecycle-keep": "10", "cache-lifecycle-days": "0"}, false, "repository/acme/shop\"", "kms:", ""},
+		{"extra repositories", map[string]string{"extra-repositories": "acme/worker"}, false, "repository/acme/worker", "kms:", ""},
 		{"KMS", map[string]string{"encryption-type": "KMS", "kms-key": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, false,
-			"arn:aws:kms:us-east-1:123456789012:key/1234abcd", "key/*"},
+			"arn:aws:kms:us-east-1:123456789012:key/1234abcd", "key/*", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStep(t, tt.inputs)
+			s.srv.SetRuleCredentials(tt.stored, "arn:aws:secretsmanager:us-east-1:"+account+":secret:ecr-pullthroughcache/gh")
 			var stdout, stderr bytes.Buffer
 			if code := run(context.Background(), []string{"--iam-policy"}, s.env, &stdout, &stderr); code != 0 {
 				t.Fatalf("--iam-policy: exit %d\n%s", code, stderr.String())

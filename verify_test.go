@@ -194,6 +194,7 @@ func TestBinaryImageFailuresKeepTheConfig(t *testing.T) {
 func TestBinaryIAMPolicyCoversVerification(t *testing.T) {
 	t.Parallel()
 	s := newPullStep(t, map[string]string{"rewrite-accessories": "true", "images": "nginx:1.27"})
+	s.srv.SetRuleCredentials("github", "arn:aws:secretsmanager:us-east-1:"+account+":secret:ecr-pullthroughcache/gh") // ghcr.io/acme/search goes through it
 	if s.exec("--iam-policy"); s.code != 0 {
 		t.Fatalf("--iam-policy: exit %d\n%s", s.code, s.out)
 	}

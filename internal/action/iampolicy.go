@@ -88,7 +88,7 @@ func policyRequest(in Inputs, plan *Plan, translations []Translation) iampolicy.
 		Create: in.CreateRepositories, Tags: len(in.Settings.Tags) > 0, Discover: in.Discover,
 		KMS: in.Settings.Encryption == types.EncryptionTypeKms}
 	verify := in.VerifyImages && len(plan.Sources) > 0 // the pulls use the token Kamal's servers log in with
-	r.Token, r.Validate = in.Login || verify, verify
+	r.Token = in.Login || verify
 	if iampolicy.IsARN(in.Settings.KMSKey) {
 		r.KMSKey = in.Settings.KMSKey
 	}
@@ -105,6 +105,11 @@ func policyRequest(in Inputs, plan *Plan, translations []Translation) iampolicy.
 	for _, t := range translations {
 		if t.Rule != nil && t.Status != imageref.Unchanged && !slices.Contains(r.Prefixes, t.Rule.Prefix) {
 			r.Prefixes = append(r.Prefixes, cmp.Or(t.Rule.Prefix, "*"))
+		}
+		// a failed pull tests only a rule read from the registry with stored
+		// credentials: pull-through-cache pairs have none and are never tested
+		if verify && in.Discover && t.Rule != nil && t.Rule.CredentialArn != "" && t.Status != imageref.Unchanged {
+			r.Validate = true
 		}
 	}
 	return r

@@ -224,6 +224,17 @@ func (s *Server) SetRuleFailure(prefix, failure string) {
 	}
 }
 
+// SetRuleCredentials gives the rule at prefix stored upstream credentials.
+func (s *Server) SetRuleCredentials(prefix, arn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.rules {
+		if s.rules[i].Prefix == prefix {
+			s.rules[i].CredentialArn = arn
+		}
+	}
+}
+
 // ruleFor finds the rule whose prefix holds name, the longest first.
 func (s *Server) ruleFor(name string) (Rule, string, bool) {
 	s.mu.Lock()

@@ -22,7 +22,7 @@ type Request struct {
 	Tags      bool     // repository-tags given: CreateRepository needs ecr:TagResource
 	Token     bool     // GetAuthorizationToken: login, or images verified
 	Discover  bool     // pull-through-cache: auto reads the rules
-	Validate  bool     // the rules' upstream credentials are tested
+	Validate  bool     // a discovered rule with stored credentials is tested when a pull fails
 	Prefixes  []string // pull-through prefixes that a translated image uses
 	KMSKey    string   // with encryption-type KMS: the key's ARN, or "" for any key of the account and region
 	KMS       bool
