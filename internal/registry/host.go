@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
 )
 
 // Host is an ECR registry host and what it implies for API calls.
@@ -21,7 +23,6 @@ type Host struct {
 var (
 	hostPattern   = regexp.MustCompile(`^(\d{12})\.(dkr\.ecr|dkr\.ecr-fips|dkr-ecr|dkr-ecr-fips)\.([a-z0-9-]+)\.(amazonaws\.com|amazonaws\.com\.cn|on\.aws|on\.amazonwebservices\.com\.cn)$`)
 	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
-	namePattern   = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 )
 
 // ParseHost reads an ECR registry host in any of its forms: standard, China
@@ -71,12 +72,10 @@ func (h Host) ARN(repo string) string {
 }
 
 // ValidateName checks a repository name against ECR's rules before any call.
+// The rules live in imageref, which checks every translated path by them.
 func ValidateName(name string) error {
-	if len(name) < 2 || len(name) > 256 {
-		return fmt.Errorf("ECR repository name %q must be 2 to 256 characters", name)
-	}
-	if !namePattern.MatchString(name) {
-		return fmt.Errorf("ECR repository name %q is invalid: use lower-case letters, digits and . _ - / between them", name)
+	if err := imageref.ValidRepository(name); err != nil {
+		return fmt.Errorf("ECR repository name %q is invalid: %w", name, err)
 	}
 	return nil
 }

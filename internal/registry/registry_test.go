@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/kamal-ecr/kamal-ecr/internal/ecrtest"
+	"github.com/kamal-ecr/kamal-ecr/internal/imageref"
 )
 
 const account = "123456789012"
@@ -344,6 +346,34 @@ func TestValidateName(t *testing.T) {
 	for name, ok := range map[string]bool{"acme/app": true, "app-build-cache": true, "a.b_c-d/e": true, "A/app": false, "a": false, "app/": false, "-app": false, "a//b": false} {
 		if err := ValidateName(name); (err == nil) != ok {
 			t.Errorf("ValidateName(%q) = %v", name, err)
+		}
+	}
+}
+
+// ECR's repository-name rule is written once, in imageref, so the names the
+// action creates and the paths it translates to can never disagree.
+func TestRepositoryNameRuleOnce(t *testing.T) {
+	const rule = `[a-z0-9]+(?:[._-][a-z0-9]+)*`
+	var files []string
+	err := filepath.WalkDir("..", func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err == nil && strings.Contains(string(b), rule) {
+			files = append(files, filepath.ToSlash(p))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0] != "../imageref/imageref.go" {
+		t.Errorf("the repository-name rule is written in %v, want only ../imageref/imageref.go", files)
+	}
+	for _, name := range []string{"acme/app", "a__b", "a--b", "a", strings.Repeat("a", 257), "docker-hub/library/redis"} {
+		if (ValidateName(name) == nil) != (imageref.ValidRepository(name) == nil) {
+			t.Errorf("ValidateName and imageref.ValidRepository disagree on %q", name)
 		}
 	}
 }
