@@ -96,10 +96,16 @@ func TestTerminalGolden(t *testing.T) {
 		{"registry-set-later", func(s string) string {
 			return strings.Replace(s, "server: 123456789012.dkr.ecr.us-east-1.amazonaws.com\n", "server: <%= ENV[\"ECR_REGISTRY\"] %>\n", 1)
 		}, append([]string{"--dry-run", "--registry", "123456789012.dkr.ecr.us-east-1.amazonaws.com"}, pullThrough...), 0},
+		// a laptop without credentials: the laptop's ways, not a workflow step's
+		{"no-credentials", nil, nil, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := runTerminal(t, demoDir(t, tt.edit), tt.args, nil, false)
+			var env map[string]string
+			if tt.name == "no-credentials" { // no AWS variable, an empty HOME, and no instance role
+				env = map[string]string{"AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+			}
+			r := runTerminal(t, demoDir(t, tt.edit), tt.args, env, false)
 			if r.code != tt.code {
 				t.Errorf("exit %d, want %d\n%s%s", r.code, tt.code, r.stdout.String(), r.stderr.String())
 			}

@@ -228,7 +228,7 @@ func act(ctx context.Context, d Deps, in Inputs, plan *Plan, clients *registry.C
 	if rulesErr != nil {
 		res.RulesFrom, known = RulesNotRead, false
 		plan.Findings = append(plan.Findings, &diag.Finding{Severity: diag.Warning, Code: "ecr/rules-not-read",
-			Msg: "the pull-through cache rules were not read, so no image was translated: " + rulesErr.Error(), Fix: rulesFix(ctx, rulesErr),
+			Msg: "the pull-through cache rules were not read, so no image was translated: " + reason(rulesErr), Fix: rulesFix(ctx, rulesErr, d.Getenv("GITHUB_ACTIONS") == "true"),
 			Inputs: []diag.Setting{pullThrough, {Name: "pull-through-cache", Value: "off"}}})
 	}
 	repoNotes(plan, in, res.Repos)
@@ -259,18 +259,28 @@ func missingRepos(in Inputs, repos []registry.Status) error {
 
 // rulesFix says what to do about rules that could not be read, by cause:
 // only a refusal is about IAM.
-func rulesFix(ctx context.Context, err error) string {
+func rulesFix(ctx context.Context, err error, inActions bool) string {
 	var denied *registry.AccessDeniedError
 	var creds *registry.CredentialsError
 	switch {
 	case errors.As(err, &denied):
 		return `allow ecr:DescribePullThroughCacheRules on Resource: "*" (the action takes no repository ARN), list the rules in the pull-through-cache input, or set pull-through-cache: off`
 	case errors.As(err, &creds):
-		return "give the step AWS credentials, or list the rules in the pull-through-cache input"
+		return registry.CredentialsFix(inActions) + "; or list the rules in the pull-through-cache input"
 	case ctx.Err() != nil:
 		return "the run was stopped or timed out before the rules arrived; run it again, or list the rules in the pull-through-cache input"
 	}
 	return "check that the runner reaches the ECR endpoint (DNS, network, AWS_ENDPOINT_URL_ECR), or list the rules in the pull-through-cache input"
+}
+
+// reason is err's message, without the fix a credentials error carries:
+// the finding's fix says it, for where the run is.
+func reason(err error) string {
+	var creds *registry.CredentialsError
+	if errors.As(err, &creds) {
+		return creds.Reason()
+	}
+	return err.Error()
 }
 
 // pullThrough is the input that lists pull-through cache rules.

@@ -91,7 +91,8 @@ func TestRulesFixMatchesCause(t *testing.T) {
 		// an attempt that timed out is the endpoint's doing; only a run that ended was stopped
 		{"attempt timeout", &registry.EndpointError{Endpoint: "https://api.ecr.us-east-1.amazonaws.com", Timeout: time.Second, Err: context.DeadlineExceeded}, "check that the runner reaches the ECR endpoint"},
 		{"cancelled", fmt.Errorf("call: %w", context.Canceled), "stopped or timed out"},
-		{"no credentials", &registry.CredentialsError{Err: errors.New("none")}, "give the step AWS credentials"},
+		{"no credentials", &registry.CredentialsError{Err: errors.New("none")}, "aws sso login"},
+		{"no credentials in actions", &registry.CredentialsError{Err: errors.New("none")}, "run aws-actions/configure-aws-credentials before this step"},
 	} {
 		ctx := context.Background()
 		if tt.name == "cancelled" {
@@ -99,7 +100,7 @@ func TestRulesFixMatchesCause(t *testing.T) {
 			cancel()
 			ctx = c
 		}
-		got := rulesFix(ctx, tt.err)
+		got := rulesFix(ctx, tt.err, strings.HasSuffix(tt.name, "in actions"))
 		if !strings.Contains(got, tt.want) || tt.name != "denied" && strings.Contains(got, "allow") {
 			t.Errorf("%s: fix %q, want %q", tt.name, got, tt.want)
 		}

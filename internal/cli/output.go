@@ -73,5 +73,5 @@ func (o *output) badInputs(in action.Inputs, err error) {
 func (o *output) document(in action.Inputs, res *action.Result, err error) {
 	r := *res
 	r.Findings = append(slices.Clone(o.early), res.Findings...)
-	o.json.Write(report.JSON(in, &r, err))
+	o.json.Write(report.JSON(in, &r, err, o.gh.InActions()))
 }

@@ -26,8 +26,25 @@ func (e *AccessDeniedError) Error() string {
 // CredentialsError means no usable AWS credentials reached the action.
 type CredentialsError struct{ Err error }
 
+// Error says it as the job summary does, in Actions; elsewhere a renderer
+// says Reason and CredentialsFix(false).
 func (e *CredentialsError) Error() string {
-	return "no usable AWS credentials: run aws-actions/configure-aws-credentials before this step, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (" + e.Err.Error() + ")"
+	return "no usable AWS credentials: " + CredentialsFix(true) + " (" + e.Err.Error() + ")"
+}
+
+// Reason is the message without the fix.
+func (e *CredentialsError) Reason() string {
+	return "no usable AWS credentials (" + e.Err.Error() + ")"
+}
+
+// CredentialsFix says how to give the run credentials: in Actions by the
+// workflow's step; elsewhere as a laptop does, naming the chain searched.
+func CredentialsFix(inActions bool) string {
+	if inActions {
+		return "run aws-actions/configure-aws-credentials before this step, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+	}
+	return "sign in with aws sso login (set it up once with aws configure sso), choose a profile with AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; " +
+		"searched: the environment, the shared config's default profile (or AWS_PROFILE's), SSO and credential_process"
 }
 func (e *CredentialsError) Unwrap() error { return e.Err }
 

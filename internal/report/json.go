@@ -75,8 +75,9 @@ type DocumentImage struct {
 	PullProblem string `json:"pull_problem,omitempty"`
 }
 
-// JSON is the document for a run, indented, ending in a newline.
-func JSON(in action.Inputs, r *action.Result, err error) []byte {
+// JSON is the document for a run, indented, ending in a newline; inActions
+// says the run is a workflow's step (for the fixes that differ there).
+func JSON(in action.Inputs, r *action.Result, err error, inActions bool) []byte {
 	doc := Document{OK: err == nil, Mode: mode(in), Findings: []DocumentFinding{}}
 	var findings []*diag.Finding
 	if r != nil {
@@ -91,7 +92,7 @@ func JSON(in action.Inputs, r *action.Result, err error) []byte {
 	for _, f := range findings {
 		doc.Findings = append(doc.Findings, documentFinding(onTerminal(f.AsFlags())))
 	}
-	for _, f := range problems(err, where{diff: "the diff is in plan.changes"}) {
+	for _, f := range problems(err, where{diff: "the diff is in plan.changes", inActions: inActions}) {
 		doc.Findings = append(doc.Findings, documentFinding(onTerminal(f)))
 	}
 	var b bytes.Buffer

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kamal-ecr/kamal-ecr/internal/action"
 	"github.com/kamal-ecr/kamal-ecr/internal/diag"
+	"github.com/kamal-ecr/kamal-ecr/internal/registry"
 )
 
 // Terminal renders a run as plain text for a terminal: no Markdown. The plan
@@ -99,7 +100,11 @@ func problems(err error, ctx where) []*diag.Finding {
 		var he *action.HookError
 		var f *diag.Finding
 		var named diag.NamesInputs
+		var creds *registry.CredentialsError
 		switch {
+		case errors.As(e, &creds): // the fix for where the run is
+			out = append(out, &diag.Finding{Severity: diag.Error, Code: "aws/no-credentials", Msg: creds.Reason(), Fix: registry.CredentialsFix(ctx.inActions)})
+			continue
 		case errors.As(e, &ie):
 			out = append(out, &diag.Finding{Severity: diag.Error, Code: "input/invalid",
 				Msg: "--" + ie.Input + ": " + diag.AsFlags(ie.Msg, ie.Also)})
