@@ -168,6 +168,9 @@ func TestBinaryImageFailuresKeepTheConfig(t *testing.T) {
 			"::error col=12,file=config/deploy.yml,line=25,title=kamal-ecr::accessory redis: " + host + "/docker-hub/library/redis:7.4 does not pull: the registry answered NAME_UNKNOWN"},
 		{"the role may not import", func(s *pullStep) { s.reg.DenyImport("github") }, 1,
 			"::error col=12,file=config/deploy.yml,line=31,title=kamal-ecr::accessory search: " + host + "/github/acme/search:2 does not pull: the registry answered DENIED"},
+		{"an images input entry", func(s *pullStep) { // no file: the annotation names the input
+			s.env[inputs.EnvName("images")] = "nginx:1.99"
+		}, 2, "::error title=kamal-ecr::nginx:1.99 in the images input: " + host + "/docker-hub/library/nginx:1.99 does not pull: the registry answered MANIFEST_UNKNOWN"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -185,6 +188,18 @@ func TestBinaryImageFailuresKeepTheConfig(t *testing.T) {
 				t.Errorf("summary:\n%s", s.summary())
 			}
 		})
+	}
+}
+
+// On a terminal, an images entry that does not pull is said against the
+// --images flag, with no file position.
+func TestBinaryImagesEntryOnTerminal(t *testing.T) {
+	t.Parallel()
+	s := newPullStep(t, map[string]string{"images": "nginx:1.99"})
+	delete(s.env, "GITHUB_ACTIONS")
+	want := "kamal-ecr: error: nginx:1.99 in --images: " + host + "/docker-hub/library/nginx:1.99 does not pull"
+	if s.exec(); s.code != 2 || !strings.Contains(s.out, want) {
+		t.Errorf("exit %d, want 2 and %q in\n%s", s.code, want, s.out)
 	}
 }
 
