@@ -60,6 +60,7 @@ type Source struct {
 	Ref       string
 	Pos       diag.Pos
 	accessory *kamal.Accessory
+	shown     string // Ref as a message may show it, when it differs (shown.go)
 }
 
 // NewPlan plans the repositories, the cache patch and the references to translate.
@@ -197,7 +198,7 @@ func (p *Plan) sources(in Inputs, cfg *kamal.Config) {
 		case a.Server.Err != nil:
 			p.note(diag.Warning, a.Server.Pos, "pull-through/unresolved", fmt.Sprintf("accessory %s: registry.server not read: %v", a.Name, plainMsg(a.Server.Err)), "set the variable in the workflow's env")
 		default:
-			p.Sources = append(p.Sources, Source{From: "accessory", Name: a.Name, Ref: a.Ref(), Pos: a.Image.Pos, accessory: a})
+			p.Sources = append(p.Sources, Source{From: "accessory", Name: a.Name, Ref: a.Ref(), Pos: a.Image.Pos, accessory: a, shown: a.ShownRef()})
 		}
 	}
 	if cfg.Proxy != nil {
@@ -245,6 +246,9 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 		if err != nil {
 			f := &diag.Finding{Pos: s.Pos, Severity: diag.Error, Code: "pull-through/invalid-reference",
 				Msg: fmt.Sprintf("%s %s: %v", s.From, s.Name, err), Fix: "use a lower-case reference such as name:tag or host/path:tag"}
+			if s.Secret() { // the error quotes the value, and parts of it
+				f.Msg = fmt.Sprintf("%s %s: %s is not a valid image reference (the value is not shown: it is read from a secret)", s.From, s.Name, s.ShownRef())
+			}
 			if pe := (*imageref.PathError)(nil); errors.As(err, &pe) {
 				f.Code, f.Fix = "pull-through/invalid-repository", pe.Fix()
 			}
@@ -258,22 +262,24 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 		}
 		out = append(out, Translation{Source: s, Result: res})
 		if res.Warning != "" {
-			p.note(diag.Warning, s.Pos, "pull-through/warning", fmt.Sprintf("%s %s: %s", s.From, s.Name, res.Warning), "")
+			p.note(diag.Warning, s.Pos, "pull-through/warning", fmt.Sprintf("%s %s: %s", s.From, s.Name, s.shownText(res.Warning)), "")
 		}
 		if res.Status == imageref.Unchanged {
-			p.note(diag.Notice, s.Pos, "pull-through/no-rule", fmt.Sprintf("%s %s left as is: %s", s.From, s.Name, res.Note), "")
+			p.note(diag.Notice, s.Pos, "pull-through/no-rule", fmt.Sprintf("%s %s left as is: %s", s.From, s.Name, s.shownText(res.Note)), "")
 		}
 		if s.accessory == nil || (res.Status != imageref.Translated && res.Status != imageref.Corrected) {
 			continue
 		}
 		key := "accessories." + s.Name + ".image"
-		what := fmt.Sprintf("%s %s pulls through the cache as %s", key, s.Ref, res.Output)
-		c := Change{Pos: s.Pos, Code: "config/accessory-image", Done: fmt.Sprintf("%s rewritten from %s to its pull-through path %s", key, s.Ref, res.Output),
-			Would: fmt.Sprintf("%s would be rewritten from %s to its pull-through path %s", key, s.Ref, res.Output)}
+		t := Translation{Source: s, Result: res}
+		ref, output, note := s.ShownRef(), t.ShownOutput(), t.ShownNote()
+		what := fmt.Sprintf("%s %s pulls through the cache as %s", key, ref, output)
+		c := Change{Pos: s.Pos, Code: "config/accessory-image", Done: fmt.Sprintf("%s rewritten from %s to its pull-through path %s", key, ref, output),
+			Would: fmt.Sprintf("%s would be rewritten from %s to its pull-through path %s", key, ref, output)}
 		if res.Status == imageref.Corrected {
-			what = fmt.Sprintf("%s %s is a wrong pull-through path (%s): use %s", key, s.Ref, res.Note, res.Output)
-			c.Done = fmt.Sprintf("%s corrected from %s to %s: %s", key, s.Ref, res.Output, res.Note)
-			c.Would = fmt.Sprintf("%s would be corrected from %s to %s: %s", key, s.Ref, res.Output, res.Note)
+			what = fmt.Sprintf("%s %s is a wrong pull-through path (%s): use %s", key, ref, note, output)
+			c.Done = fmt.Sprintf("%s corrected from %s to %s: %s", key, ref, output, note)
+			c.Would = fmt.Sprintf("%s would be corrected from %s to %s: %s", key, ref, output, note)
 		}
 		if !in.RewriteAccessories {
 			sev, code := diag.Notice, "pull-through/would-rewrite"

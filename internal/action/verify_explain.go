@@ -26,7 +26,25 @@ type pulled struct {
 // explainPull says why a verified image does not pull, at its line: the
 // registry's words, the likely reason and the fix. denied is for failures
 // that the role or the rule's credentials must fix (exit 1, not 2).
-func explainPull(h registry.Host, t Translation, r manifest.Result, rc *manifest.RuleCheck) (f *diag.Finding, denied bool) {
+func explainPull(h registry.Host, t Translation, r manifest.Result, rc *manifest.RuleCheck) (*diag.Finding, bool) {
+	f, denied := explainPullOf(h, t, r, rc)
+	if !t.Secret() {
+		return f, denied
+	}
+	// every detail names the path, made from the secret: the registry's code
+	// word alone
+	what, _ := subject(t)
+	g := *f
+	g.Msg = fmt.Sprintf("%s: %s does not pull through the cache (the registry answered %s; %s)", what, t.ShownRef(), pullProblem(r.Err), hiddenNote)
+	g.Fix = "check the image the variable names, and that the cache rules cover its registry"
+	if g.Severity == diag.Warning {
+		g.Msg = fmt.Sprintf("%s: %s was not verified (%s; %s)", what, t.ShownRef(), pullProblem(r.Err), hiddenNote)
+		g.Fix = f.Fix
+	}
+	return &g, denied
+}
+
+func explainPullOf(h registry.Host, t Translation, r manifest.Result, rc *manifest.RuleCheck) (f *diag.Finding, denied bool) {
 	pos := t.Pos // none for the images input: the finding names the input instead
 	what, inputs := subject(t)
 	var ue *manifest.UnavailableError

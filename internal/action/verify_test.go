@@ -360,3 +360,41 @@ func unauthorizedFor(hub http.Handler, repo string) http.Handler {
 		hub.ServeHTTP(w, r)
 	})
 }
+
+// An image read from a secret-looking variable that does not pull: the
+// finding shows the ERB source, and nothing of the path made from the value.
+func TestVerifySecretImageNotShown(t *testing.T) {
+	t.Parallel()
+	w := newVerifyWorld(t)
+	w.files["config/deploy.yml"] = strings.Replace(verifyConfig, "image: mysql:8.4\n  operator", "image: <%= ENV[\"DB_PASSWORD\"] %>\n  operator", 1)
+	getenv := w.deps.Getenv
+	w.deps.Getenv = func(k string) string {
+		if k == "DB_PASSWORD" {
+			return "acme/s3cret-image:1"
+		}
+		return getenv(k)
+	}
+	res, err := w.run(t)
+	var f *diag.Finding
+	if !errors.As(err, &f) || f.Code != "ecr/pull-name-unknown" || f.Pos.Line != lineDB {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(f.Msg, `<%= ENV["DB_PASSWORD"] %>`) || !strings.Contains(f.Msg, "NAME_UNKNOWN") {
+		t.Errorf("message %q lacks the source or the registry's answer", f.Msg)
+	}
+	texts := []string{f.Msg, f.Fix}
+	for _, g := range res.Findings {
+		texts = append(texts, g.Msg, g.Fix)
+	}
+	for _, tr := range res.Translations {
+		texts = append(texts, tr.ShownRef(), tr.ShownOutput(), tr.ShownNote())
+		if tr.Pull != nil {
+			texts = append(texts, tr.Pull.Problem)
+		}
+	}
+	for _, s := range texts {
+		if strings.Contains(s, "s3cret") {
+			t.Errorf("shows the secret: %q", s)
+		}
+	}
+}

@@ -164,6 +164,20 @@ func (e *Env) Group(title, text string) {
 type Output struct {
 	Name, Value string
 	Secret      bool // never printed outside the runner's masked file
+	// Shown, when set, is what a log or report prints in place of Value:
+	// Value carries something made from a secret (masked by the runner).
+	Shown string
+}
+
+// Printed is the value as a log or report may print it.
+func (o Output) Printed() string {
+	switch {
+	case o.Secret && o.Value != "":
+		return "***"
+	case o.Shown != "":
+		return o.Shown
+	}
+	return o.Value
 }
 
 // SetOutputs appends the outputs to GITHUB_OUTPUT, each in a heredoc with a
@@ -173,11 +187,7 @@ func (e *Env) SetOutputs(outs []Output) error {
 	path := e.getenv("GITHUB_OUTPUT")
 	if path == "" {
 		for _, o := range outs {
-			v := o.Value
-			if o.Secret && v != "" {
-				v = "***"
-			}
-			fmt.Fprintf(e.stdout, "%s: %s\n", o.Name, v)
+			fmt.Fprintf(e.stdout, "%s: %s\n", o.Name, o.Printed())
 		}
 		return nil
 	}

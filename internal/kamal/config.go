@@ -94,6 +94,15 @@ func (a Accessory) Ref() string {
 	return a.Image.Text
 }
 
+// ShownRef is Ref as a message may show it: the ERB source of a part that
+// reads a secret-looking variable.
+func (a Accessory) ShownRef() string {
+	if a.Server.Present() && a.Server.Err == nil && a.Server.Text != "" {
+		return a.Server.Shown() + "/" + a.Image.Shown()
+	}
+	return a.Image.Shown()
+}
+
 // Proxy is the kamal-proxy image named by proxy.run.
 type Proxy struct {
 	Image string

@@ -116,19 +116,20 @@ func mode(in action.Inputs) string {
 }
 
 // documentOutputs are the step outputs but the password, JSON values as
-// JSON and booleans as booleans.
+// JSON and booleans as booleans; a value made from a secret as printed.
 func documentOutputs(r *action.Result) map[string]any {
 	out := map[string]any{}
 	for _, o := range Outputs(r) {
+		v := o.Printed()
 		switch {
 		case o.Secret:
 			continue // registry-password: never printed
-		case o.Value == "true" || o.Value == "false":
-			out[o.Name] = o.Value == "true"
-		case json.Valid([]byte(o.Value)) && (o.Value[0] == '[' || o.Value[0] == '{'):
-			out[o.Name] = json.RawMessage(o.Value)
+		case v == "true" || v == "false":
+			out[o.Name] = v == "true"
+		case json.Valid([]byte(v)) && (v[0] == '[' || v[0] == '{'):
+			out[o.Name] = json.RawMessage(v)
 		default:
-			out[o.Name] = o.Value
+			out[o.Name] = v
 		}
 	}
 	return out
@@ -156,9 +157,9 @@ func documentPlan(in action.Inputs, r *action.Result, err error) *DocumentPlan {
 			Diff: unifiedDiff([]action.FileChange{c})})
 	}
 	for _, t := range r.Translations {
-		img := DocumentImage{Source: t.From, Name: t.Name, Reference: t.Ref, PullThrough: t.Output, Status: string(t.Status), Note: t.Note}
+		img := DocumentImage{Source: t.From, Name: t.Name, Reference: t.ShownRef(), PullThrough: t.ShownOutput(), Status: string(t.Status), Note: t.ShownNote()}
 		if t.Status == imageref.Unchanged {
-			img.PullThrough = t.Ref
+			img.PullThrough = t.ShownRef()
 		}
 		if t.Pull != nil {
 			img.Digest, img.PullProblem = t.Pull.Digest, t.Pull.Problem

@@ -27,16 +27,29 @@ func Outputs(r *action.Result) []gha.Output {
 		}
 	}
 	images, accessories, digests := map[string]string{}, map[string]string{}, map[string]string{}
+	// what the report prints of the outputs made from secrets (masked in
+	// the runner's file, where later steps read them whole)
+	accessoriesShown, digestsShown := map[string]string{}, map[string]string{}
+	secret := false
 	for _, t := range r.Translations {
+		secret = secret || t.Secret()
 		if t.Pull != nil && t.Pull.Digest != "" {
 			digests[t.Output] = t.Pull.Digest
+			digestsShown[t.ShownOutput()] = t.Pull.Digest
 		}
 		switch t.From {
 		case "images input", "kamal-proxy":
 			images[t.Ref] = t.Output
 		case "accessory":
 			accessories[t.Name] = t.Output
+			accessoriesShown[t.Name] = t.ShownOutput()
 		}
+	}
+	shown := func(m map[string]string) string {
+		if !secret {
+			return ""
+		}
+		return jsonText(m)
 	}
 	outs := []gha.Output{
 		{Name: "registry", Value: r.Registry},
@@ -48,8 +61,8 @@ func Outputs(r *action.Result) []gha.Output {
 		{Name: "config-file", Value: r.ConfigFile},
 		{Name: "changed-files", Value: jsonText(r.ChangedFiles())},
 		{Name: "images", Value: jsonText(images)},
-		{Name: "accessory-images", Value: jsonText(accessories)},
-		{Name: "image-digests", Value: jsonText(digests)},
+		{Name: "accessory-images", Value: jsonText(accessories), Shown: shown(accessoriesShown)},
+		{Name: "image-digests", Value: jsonText(digests), Shown: shown(digestsShown)},
 	}
 	if r.Username != "" || r.Password != "" {
 		outs = append(outs, gha.Output{Name: "registry-username", Value: r.Username},

@@ -122,14 +122,14 @@ func (s *summary) imageRows(b *strings.Builder, rows []action.Translation) {
 			src = "accessory " + cell(t.Name)
 		}
 		status := s.imageStatus(t)
-		if t.Status == imageref.Corrected && t.Note != "" && !contains(notes, t.Note) {
-			notes = append(notes, t.Note)
+		if t.Status == imageref.Corrected && t.Note != "" && !contains(notes, t.ShownNote()) {
+			notes = append(notes, t.ShownNote())
 		}
-		out := cell(s.short(t.Output))
+		out := cell(s.short(t.ShownOutput()))
 		if t.Status == imageref.Unchanged || t.Status == imageref.Correct {
 			out = "(as written)"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s |", src, cell(s.short(t.Ref)), out, status)
+		fmt.Fprintf(b, "| %s | %s | %s | %s |", src, cell(s.short(t.ShownRef())), out, status)
 		if pulls {
 			fmt.Fprintf(b, " %s |", pullCell(t.Pull))
 		}
@@ -195,7 +195,7 @@ func unlisted(ts []action.Translation, rules action.RulesSource) string {
 			name = code(t.Name)
 		}
 		if t.From == "images input" {
-			name = code(t.Ref)
+			name = code(t.ShownRef())
 		}
 		if t.Status == imageref.Correct {
 			correct = append(correct, name)

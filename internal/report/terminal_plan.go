@@ -118,16 +118,16 @@ func terminalImages(p *painter, r *action.Result) {
 		}
 		status := string(t.Status)
 		if t.Note != "" {
-			status += ": " + t.Note
+			status += ": " + t.ShownNote()
 		}
 		if pull := terminalPull(t.Pull); pull != "" {
 			status += "; " + pull
 		}
-		out := "-> " + t.Output
+		out := "-> " + t.ShownOutput()
 		if t.Status == imageref.Unchanged {
 			out = "(as is)"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\n  \t%s\n  \t%s\n", src, oneLine(t.Ref), oneLine(out), oneLine(status))
+		fmt.Fprintf(tw, "  %s\t%s\n  \t%s\n  \t%s\n", src, oneLine(t.ShownRef()), oneLine(out), oneLine(status))
 	}
 	tw.Flush()
 }
@@ -161,11 +161,7 @@ func terminalPull(pl *action.Pull) string {
 func (t Terminal) outputs(p *painter, r *action.Result) {
 	p.heading("Outputs")
 	for _, o := range Outputs(r) {
-		v := o.Value
-		if o.Secret && v != "" {
-			v = "***"
-		}
-		fmt.Fprintf(p.w, "  %s: %s\n", o.Name, oneLine(v))
+		fmt.Fprintf(p.w, "  %s: %s\n", o.Name, oneLine(o.Printed()))
 	}
 }
 
