@@ -265,12 +265,10 @@ func openFence(s string) string {
 	return open
 }
 
+// openAppend opens the runner's file; its error (an *os.PathError) already
+// says "open <path>".
 func openAppend(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	return f, nil
+	return os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 }
 
 func appendFile(path, s string) error {

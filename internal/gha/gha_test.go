@@ -109,3 +109,30 @@ func TestCut(t *testing.T) {
 		t.Errorf("%d bytes, valid %v", len(got), utf8.ValidString(got))
 	}
 }
+
+// The OS error names the file: the message says it once.
+func TestOpenNamesThePathOnce(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "x", "out")
+	for _, name := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
+		e := New(env(map[string]string{name: missing}), &bytes.Buffer{}, &bytes.Buffer{})
+		err := e.Open()
+		if err == nil || strings.Count(err.Error(), missing) != 1 || strings.Contains(err.Error(), "open "+missing+": open") {
+			t.Errorf("%s: %v", name, err)
+		}
+		if err := e.SetOutputs([]Output{{Name: "image", Value: "x"}}); name == "GITHUB_OUTPUT" && (err == nil || strings.Count(err.Error(), missing) != 1) {
+			t.Errorf("%s: SetOutputs: %v", name, err)
+		}
+	}
+}
+
+// A value made from a secret is printed as shown, never as it is.
+func TestOutputsOutsideActionsPrintShown(t *testing.T) {
+	t.Parallel()
+	var stdout bytes.Buffer
+	e := New(env(nil), &stdout, &bytes.Buffer{})
+	e.SetOutputs([]Output{{Name: "accessory-images", Value: `{"db":"h/s3cret"}`, Shown: `{"db":"(not shown)"}`}})
+	if strings.Contains(stdout.String(), "s3cret") || !strings.Contains(stdout.String(), `accessory-images: {"db":"(not shown)"}`) {
+		t.Errorf("stdout = %q", stdout.String())
+	}
+}
