@@ -191,12 +191,13 @@ func (p *inputParser) pullThrough(name string) (discover bool, rules []imageref.
 		return false, nil
 	}
 	for i, l := range inputs.Split(v) {
-		where := fmt.Sprintf("%s line %d", name, i+1)
+		where := fmt.Sprintf("line %d", i+1) // the error names the input
 		r, err := imageref.ParseRule(l, where)
 		if err != nil {
 			p.fail(name, err.Error()+"; or use auto or off")
 			continue
 		}
+		r.Source = name + " " + where
 		up, prefix := strings.TrimSpace(strings.Split(l, "=")[0]), r.Prefix
 		if err := prefixError(prefix); err != nil {
 			p.fail(name, fmt.Sprintf("%s: %v", where, err))

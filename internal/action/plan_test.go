@@ -211,7 +211,7 @@ func TestParseInputs(t *testing.T) {
 		{map[string]string{"aws-region": "useast1"}, "input aws-region"},
 		{map[string]string{"destination": "../prod"}, "input destination"},
 		{map[string]string{"config-file": " "}, "input config-file: is empty"},
-		{map[string]string{"pull-through-cache": "docker.io"}, "input pull-through-cache: pull-through-cache line 1: \"docker.io\" is not upstream=prefix"},
+		{map[string]string{"pull-through-cache": "docker.io"}, "input pull-through-cache: line 1: \"docker.io\" is not upstream=prefix"},
 		{map[string]string{"extra-repositories": "Bad Name"}, "input extra-repositories"},
 	} {
 		_, err := ParseInputs(func(name string) string {

@@ -46,10 +46,11 @@ func (c *Command) output(gh *gha.Env, getenv func(string) string, format string)
 // for the document, and an error ends the run with one.
 func (o *output) diagnose(findings []*diag.Finding, err error) {
 	switch {
-	case o.json != nil && err == nil:
-		o.early = append(o.early, findings...)
 	case o.json != nil:
-		o.document(action.Inputs{}, &action.Result{}, err)
+		o.early = append(o.early, findings...)
+		if err != nil {
+			o.document(action.Inputs{}, &action.Result{}, err)
+		}
 	case o.term != nil:
 		o.term.Diagnose(findings, err)
 	default:
@@ -60,14 +61,16 @@ func (o *output) diagnose(findings []*diag.Finding, err error) {
 }
 
 // document writes the JSON document of the run, with the early findings.
-// badInputs reports the inputs that did not parse, each on its own; the
-// JSON document says the mode the flags asked for (in holds what parsed).
+// badInputs reports the inputs that did not parse, each on its own, and the
+// warnings about those that did; the JSON document says the mode the flags
+// asked for (in holds what parsed).
 func (o *output) badInputs(in action.Inputs, err error) {
 	if o.json != nil {
+		o.early = append(o.early, in.Notes...)
 		o.document(action.Inputs{Check: in.Check, DryRun: in.DryRun}, &action.Result{}, err)
 		return
 	}
-	o.diagnose(nil, err)
+	o.diagnose(in.Notes, err)
 }
 
 func (o *output) document(in action.Inputs, res *action.Result, err error) {
