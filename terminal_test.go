@@ -98,6 +98,14 @@ func TestTerminalGolden(t *testing.T) {
 		}, append([]string{"--dry-run", "--registry", "123456789012.dkr.ecr.us-east-1.amazonaws.com"}, pullThrough...), 0},
 		// a laptop without credentials: the laptop's ways, not a workflow step's
 		{"no-credentials", nil, nil, 1},
+		// no variable decides <% if %>: the fix says to write the value without it
+		{"control-flow", func(s string) string {
+			s = strings.Replace(s, "    image: mysql:8.4\n", "    image: \"<% if Date.today.monday? %>mysql:8.4<% end %>\"\n", 1)
+			return strings.Replace(s, "image: acme/shop\n", "image: <% if Date.today.monday? %>acme/shop<% else %>acme/other<% end %>\n", 1)
+		}, append([]string{"--dry-run"}, pullThrough...), 2},
+		{"control-flow-accessory", func(s string) string {
+			return strings.Replace(s, "    image: mysql:8.4\n", "    image: \"<% if Date.today.monday? %>mysql:8.4<% end %>\"\n", 1)
+		}, append([]string{"--dry-run"}, pullThrough...), 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

@@ -194,9 +194,9 @@ func (p *Plan) sources(in Inputs, cfg *kamal.Config) {
 		switch {
 		case !a.Image.Present():
 		case a.Image.Err != nil:
-			p.note(diag.Warning, a.Image.Pos, "pull-through/unresolved", fmt.Sprintf("accessory %s: image not translated: %v", a.Name, plainMsg(a.Image.Err)), "set the variable in the workflow's env")
+			p.note(diag.Warning, a.Image.Pos, "pull-through/unresolved", fmt.Sprintf("accessory %s: image not translated: %v", a.Name, plainMsg(a.Image.Err)), unresolvedFix(a.Image, "accessories."+a.Name+".image", "set the variable in the workflow's env"))
 		case a.Server.Err != nil:
-			p.note(diag.Warning, a.Server.Pos, "pull-through/unresolved", fmt.Sprintf("accessory %s: registry.server not read: %v", a.Name, plainMsg(a.Server.Err)), "set the variable in the workflow's env")
+			p.note(diag.Warning, a.Server.Pos, "pull-through/unresolved", fmt.Sprintf("accessory %s: registry.server not read: %v", a.Name, plainMsg(a.Server.Err)), unresolvedFix(a.Server, "accessories."+a.Name+".registry.server", "set the variable in the workflow's env"))
 		default:
 			p.Sources = append(p.Sources, Source{From: "accessory", Name: a.Name, Ref: a.Ref(), Pos: a.Image.Pos, accessory: a, shown: a.ShownRef()})
 		}
@@ -350,11 +350,20 @@ func prefixError(p string) error {
 func needed(v kamal.Value, key, fix string) (string, error) {
 	switch {
 	case v.Err != nil:
-		return "", &diag.Finding{Pos: v.Pos, Severity: diag.Error, Code: "config/unresolved", Msg: key + ": " + plainMsg(v.Err), Fix: fix}
+		return "", &diag.Finding{Pos: v.Pos, Severity: diag.Error, Code: "config/unresolved", Msg: key + ": " + plainMsg(v.Err), Fix: unresolvedFix(v, key, fix)}
 	case !v.Present() || v.Text == "":
 		return "", &diag.Finding{Pos: v.Pos, Severity: diag.Error, Code: "config/empty", Msg: key + " is empty", Fix: fix}
 	}
 	return v.Text, nil
+}
+
+// unresolvedFix is fix, unless Ruby control flow left v unresolved: no
+// variable decides that, so the value must be written without it.
+func unresolvedFix(v kamal.Value, key, fix string) string {
+	if v.Control {
+		return "write " + key + " literally, outside the <% %> block: the action does not run Ruby's control flow, so no variable decides it"
+	}
+	return fix
 }
 
 // plainMsg drops the position a Finding prints, for messages that carry their own.

@@ -24,6 +24,9 @@ type Value struct {
 	Shared bool   // reached through a YAML alias or merge key, or inside what an alias points at: not editable in place
 	Block  int    // line of the ERB if/each block around it, 0 if none
 	Unset  string // the value is one ERB tag reading this variable, which is not set
+	// Control: Ruby control flow (<% if %>) in the value left it unresolved;
+	// no variable in the environment decides it.
+	Control bool
 	Pos    diag.Pos
 
 	node *yaml.Node

@@ -59,7 +59,7 @@ func (c *Config) value(e *entry) Value {
 			line = v.Pos.Line
 		}
 		err = diag.Errorf(diag.Pos{File: e.file.Path, Line: line}, "erb/unresolved", unresolvedFix(ue), "%s", ue.Detail())
-		v.Unset = ue.Unset
+		v.Unset, v.Control = ue.Unset, ue.Control
 	}
 	v.Text, v.Err = text, err
 	return v
