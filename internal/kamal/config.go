@@ -27,7 +27,7 @@ type Value struct {
 	// Control: Ruby control flow (<% if %>) in the value left it unresolved;
 	// no variable in the environment decides it.
 	Control bool
-	Pos    diag.Pos
+	Pos     diag.Pos
 
 	node *yaml.Node
 	file *File
