@@ -60,7 +60,6 @@ func (o *output) diagnose(findings []*diag.Finding, err error) {
 	}
 }
 
-// document writes the JSON document of the run, with the early findings.
 // badInputs reports the inputs that did not parse, each on its own, and the
 // warnings about those that did; the JSON document says the mode the flags
 // asked for (in holds what parsed).
@@ -73,6 +72,7 @@ func (o *output) badInputs(in action.Inputs, err error) {
 	o.diagnose(in.Notes, err)
 }
 
+// document writes the JSON document of the run, with the early findings.
 func (o *output) document(in action.Inputs, res *action.Result, err error) {
 	r := *res
 	r.Findings = append(slices.Clone(o.early), res.Findings...)
