@@ -119,6 +119,11 @@ func TestValidateFixes(t *testing.T) {
 	for _, tt := range []struct{ name, src, want string }{
 		{"healthcheck", base + "healthcheck:\n  path: /up\n  port: 3000\n  max_attempts: 7\n",
 			"config/deploy.yml:11:1: unknown key: healthcheck; Kamal 2 moved healthcheck: under proxy (path → proxy.healthcheck.path, port → proxy.app_port, interval → proxy.healthcheck.interval; the others have no place in Kamal 2); write proxy: {app_port: 3000, healthcheck: {path: /up}}"},
+		// proxy: is there already: the keys to add under it, not a second proxy:
+		{"healthcheck with proxy", base + "proxy:\n  host: a.example\nhealthcheck:\n  path: /up\n  port: 3000\n",
+			"config/deploy.yml:13:1: unknown key: healthcheck; Kamal 2 moved healthcheck: under proxy (path → proxy.healthcheck.path, port → proxy.app_port, interval → proxy.healthcheck.interval; the others have no place in Kamal 2); add app_port: 3000 under proxy: and healthcheck: {path: /up} under proxy: (the config has proxy: already), then remove healthcheck:"},
+		{"healthcheck with proxy.healthcheck", base + "proxy:\n  app_port: 3000\n  healthcheck:\n    interval: 3\nhealthcheck:\n  path: /up\n  port: 3000\n",
+			"config/deploy.yml:15:1: unknown key: healthcheck; Kamal 2 moved healthcheck: under proxy (path → proxy.healthcheck.path, port → proxy.app_port, interval → proxy.healthcheck.interval; the others have no place in Kamal 2); add path: /up under proxy.healthcheck: (the config has proxy: already), then remove healthcheck:"},
 		{"one edit away", base + "accessories:\n  db:\n    image: x\n    hst: 1.2.3.4\n",
 			"config/deploy.yml:14:5: accessories/db: unknown key: hst; did you mean `host`?"},
 		{"swapped letters", base + "proxy:\n  hsot: a.example\n", "config/deploy.yml:12:3: proxy: unknown key: hsot; did you mean `host`?"},

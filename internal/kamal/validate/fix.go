@@ -15,7 +15,7 @@ func unknownKeysFix(ctx string, keys []string, e *example, n *Node) string {
 		case k == "traefik" && ctx == "":
 			fixes = append(fixes, "Kamal 2 replaced traefik: with proxy: (see kamal upgrade)")
 		case k == "healthcheck" && ctx == "":
-			fixes = append(fixes, healthcheckFix(n.get("healthcheck")))
+			fixes = append(fixes, healthcheckFix(n.get("healthcheck"), n.get("proxy")))
 		case k == "multiarch" && ctx == "builder":
 			fixes = append(fixes, "Kamal 2 uses builder.arch (amd64, arm64, or both as a list) instead of multiarch")
 		default:
@@ -41,8 +41,9 @@ var healthcheckMoves = []struct{ from, to string }{
 }
 
 // healthcheckFix says where each key of a Kamal 1 healthcheck goes, with the
-// YAML to paste built from its values.
-func healthcheckFix(hc *Node) string {
+// YAML to paste built from its values; when the config has proxy: already,
+// the keys to add under it (a second proxy: would be a duplicate key).
+func healthcheckFix(hc, proxy *Node) string {
 	var moves, check []string
 	port := ""
 	for _, m := range healthcheckMoves {
@@ -57,6 +58,10 @@ func healthcheckFix(hc *Node) string {
 			check = append(check, m.from+": "+val.shown())
 		}
 	}
+	fix := "Kamal 2 moved healthcheck: under proxy (" + strings.Join(moves, ", ") + "; the others have no place in Kamal 2)"
+	if proxy != nil && proxy.kind == vMap {
+		return fix + underProxy(proxy, port, check)
+	}
 	var paste []string
 	if port != "" {
 		paste = append(paste, "app_port: "+port)
@@ -64,11 +69,36 @@ func healthcheckFix(hc *Node) string {
 	if len(check) > 0 {
 		paste = append(paste, "healthcheck: {"+strings.Join(check, ", ")+"}")
 	}
-	fix := "Kamal 2 moved healthcheck: under proxy (" + strings.Join(moves, ", ") + "; the others have no place in Kamal 2)"
 	if len(paste) > 0 {
 		fix += "; write proxy: {" + strings.Join(paste, ", ") + "}"
 	}
 	return fix
+}
+
+// underProxy is what to add under the config's proxy: for a Kamal 1
+// healthcheck's port and check keys; keys proxy has already are left to it.
+func underProxy(proxy *Node, port string, check []string) string {
+	var add []string
+	if port != "" && proxy.get("app_port") == nil {
+		add = append(add, "app_port: "+port+" under proxy:")
+	}
+	if hc := proxy.get("healthcheck"); len(check) > 0 && hc != nil && hc.kind == vMap {
+		var missing []string
+		for _, kv := range check {
+			if k, _, _ := strings.Cut(kv, ": "); hc.get(k) == nil {
+				missing = append(missing, kv)
+			}
+		}
+		if len(missing) > 0 {
+			add = append(add, strings.Join(missing, ", ")+" under proxy.healthcheck:")
+		}
+	} else if len(check) > 0 && hc == nil {
+		add = append(add, "healthcheck: {"+strings.Join(check, ", ")+"} under proxy:")
+	}
+	if len(add) == 0 {
+		return "; proxy: has these already: remove healthcheck:"
+	}
+	return "; add " + strings.Join(add, " and ") + " (the config has proxy: already), then remove healthcheck:"
 }
 
 // nearKey is the first of known one edit (an insertion, deletion, change
