@@ -143,6 +143,11 @@ func TestHelpGolden(t *testing.T) {
 	if stdout.String() != string(want) {
 		t.Errorf("--help differs from %s (go test ./internal/cli -update):\n%s", path, stdout.String())
 	}
+	// inputs a description names are said as flags: --pull-through-cache=auto, not pull-through-cache: auto
+	if help := strings.Join(strings.Fields(stdout.String()), " "); !strings.Contains(help, "With --pull-through-cache=auto it reads") ||
+		!strings.Contains(help, "(with --kms-key)") || strings.Contains(help, "pull-through-cache: auto") {
+		t.Errorf("--help names inputs, not flags:\n%s", stdout.String())
+	}
 	for line := range strings.Lines(stdout.String()) {
 		if len(line) > 81 || strings.Contains(line, `(default "`) {
 			t.Errorf("line %q", line)

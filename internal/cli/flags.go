@@ -94,7 +94,7 @@ flags take items separated by commas or newlines, and may be repeated.
 		fmt.Fprintf(w, "\n%s:\n", g.Title())
 		for _, in := range inputs.All {
 			if in.Group == g {
-				fmt.Fprintf(w, "  --%s%s\n%s", in.Name, placeholder(in), wrap(in.Plain()+defaultNote(in), "      ", 80))
+				fmt.Fprintf(w, "  --%s%s\n%s", in.Name, placeholder(in), wrap(in.AsFlags()+defaultNote(in), "      ", 80))
 			}
 		}
 	}

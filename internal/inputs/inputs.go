@@ -5,6 +5,7 @@
 package inputs
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -58,6 +59,26 @@ type Input struct {
 // Plain is the description without Markdown.
 func (in Input) Plain() string { return strings.ReplaceAll(in.Description, "`", "") }
 
+// codeSpan is a Markdown code span in a description: `name` or `name: value`.
+var codeSpan = regexp.MustCompile("`([^`:]+)(?:: ([^`]+))?`")
+
+// AsFlags is the description without Markdown, each code span that names
+// an input (`kms-key`, `pull-through-cache: auto`) said as the flag a
+// terminal gives (--kms-key, --pull-through-cache=auto).
+func (in Input) AsFlags() string {
+	text := codeSpan.ReplaceAllStringFunc(in.Description, func(span string) string {
+		m := codeSpan.FindStringSubmatch(span)
+		if _, ok := Lookup(m[1]); !ok {
+			return strings.Trim(span, "`")
+		}
+		if m[2] == "" || m[2] == "true" {
+			return "--" + m[1]
+		}
+		return "--" + m[1] + "=" + m[2]
+	})
+	return strings.ReplaceAll(text, "`", "") // spans the pattern leaves, such as `image:`
+}
+
 // Output is one output of the action.
 type Output struct {
 	Name        string
@@ -94,7 +115,7 @@ var All = []Input{
 	{Name: "app-lifecycle-keep", Default: "0", Kind: Int, Group: Creating, Min: 0, Max: 10000,
 		Description: "Keep the newest N deploys (tagged images) in the app repository and expire older ones; `0` = no policy. At least the config's `retain_containers`"},
 	{Name: "patch-cache", Default: "true", Kind: Bool, Group: Caching,
-		Description: "Fix an existing `builder.cache` of type `registry` for ECR"},
+		Description: "Fix an existing `builder.cache` of `type: registry` for ECR"},
 	{Name: "enable-cache", Default: "false", Kind: Bool, Group: Caching,
 		Description: "Add a registry cache (`type: registry`) when the builder has none"},
 	{Name: "cache-mode", Kind: Enum, Group: Caching, Values: []string{"", "min", "max"},
