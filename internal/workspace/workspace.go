@@ -16,7 +16,7 @@ import (
 
 // MaxFileSize bounds every read: a Kamal config is a few kilobytes, and a
 // path to a device or a huge file must not eat the runner's memory.
-const MaxFileSize = 1 << 20 // the 1 MiB the Kamal loader accepts, so both say the same
+const MaxFileSize = 4 << 20
 
 // Dir is the workspace root. Names are relative to it; they may not leave
 // it, lexically or through a symbolic link. From its first read until Close

@@ -118,7 +118,7 @@ func TestReadRefuses(t *testing.T) {
 		"config/../../x":    "outside the workspace",
 		"link.yml":          "a link to a file outside the workspace",
 		"out/secret.yml":    "a link to a file outside the workspace",
-		"big.yml":           "larger than 1 MiB",
+		"big.yml":           "larger than 4 MiB",
 		"random.yml":        "a link to a file outside the workspace",
 		"config/deploy.yml": "",
 	} {
