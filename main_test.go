@@ -275,7 +275,7 @@ func TestActionFailuresLeaveConfigUntouched(t *testing.T) {
 		{"bad region", map[string]string{"aws-region": "mars-1"}, nil, 2, "input aws-region: \"mars-1\" is not an AWS region"},
 		{"missing destination", map[string]string{"destination": "prod"}, nil, 2,
 			"::error file=config/deploy.prod.yml,title=kamal-ecr::config file not found. Fix: create it or check the destination input"},
-		{"invalid image input", map[string]string{"images": "Nginx:1"}, nil, 2, "::error title=kamal-ecr::images input Nginx:1: invalid image reference"},
+		{"invalid image input", map[string]string{"images": "Nginx:1"}, nil, 2, "::error title=kamal-ecr::Nginx:1 in the images input: invalid image reference"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStep(t, tt.inputs)

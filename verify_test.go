@@ -232,3 +232,19 @@ func TestBinaryIAMPolicyCoversVerification(t *testing.T) {
 		t.Errorf("image-digests = %v", digests)
 	}
 }
+
+// Every finding about an images entry names the input as a flag on a
+// terminal: a reference that is not one, and one no rule applies to.
+func TestBinaryImagesEntriesNameTheFlag(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ images, want string }{
+		{"Nginx:1", "kamal-ecr: error: Nginx:1 in --images: invalid image reference"},
+		{"quay.io/x/y:1", "kamal-ecr: notice: quay.io/x/y:1 in --images left as is"},
+	} {
+		s := newPullStep(t, map[string]string{"images": tc.images})
+		delete(s.env, "GITHUB_ACTIONS")
+		if s.exec(); !strings.Contains(s.out, tc.want) || strings.Contains(s.out, "images input") {
+			t.Errorf("%s: want %q and no \"images input\" in\n%s", tc.images, tc.want, s.out)
+		}
+	}
+}

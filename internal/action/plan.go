@@ -242,12 +242,13 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 	var edits []*kamal.Edit
 	var errs []error
 	for _, s := range p.Sources {
+		subj, inputs := s.subject()
 		res, err := tr.Translate(s.Ref)
 		if err != nil {
 			f := &diag.Finding{Pos: s.Pos, Severity: diag.Error, Code: "pull-through/invalid-reference",
-				Msg: fmt.Sprintf("%s %s: %v", s.From, s.Name, err), Fix: "use a lower-case reference such as name:tag or host/path:tag"}
+				Msg: fmt.Sprintf("%s: %v", subj, err), Fix: "use a lower-case reference such as name:tag or host/path:tag", Inputs: inputs}
 			if s.Secret() { // the error quotes the value, and parts of it
-				f.Msg = fmt.Sprintf("%s %s: %s is not a valid image reference (the value is not shown: it is read from a secret)", s.From, s.Name, s.ShownRef())
+				f.Msg = fmt.Sprintf("%s: %s is not a valid image reference (the value is not shown: it is read from a secret)", subj, s.ShownRef())
 			}
 			if pe := (*imageref.PathError)(nil); errors.As(err, &pe) {
 				f.Code, f.Fix = "pull-through/invalid-repository", pe.Fix()
@@ -262,10 +263,12 @@ func (p *Plan) Translate(in Inputs, cfg *kamal.Config, rules []imageref.Rule, kn
 		}
 		out = append(out, Translation{Source: s, Result: res})
 		if res.Warning != "" {
-			p.note(diag.Warning, s.Pos, "pull-through/warning", fmt.Sprintf("%s %s: %s", s.From, s.Name, s.shownText(res.Warning)), "")
+			p.Findings = append(p.Findings, &diag.Finding{Pos: s.Pos, Severity: diag.Warning, Code: "pull-through/warning",
+				Msg: fmt.Sprintf("%s: %s", subj, s.shownText(res.Warning)), Inputs: inputs})
 		}
 		if res.Status == imageref.Unchanged {
-			p.note(diag.Notice, s.Pos, "pull-through/no-rule", fmt.Sprintf("%s %s left as is: %s", s.From, s.Name, s.shownText(res.Note)), "")
+			p.Findings = append(p.Findings, &diag.Finding{Pos: s.Pos, Severity: diag.Notice, Code: "pull-through/no-rule",
+				Msg: fmt.Sprintf("%s left as is: %s", subj, s.shownText(res.Note)), Inputs: inputs})
 		}
 		if s.accessory == nil || (res.Status != imageref.Translated && res.Status != imageref.Corrected) {
 			continue

@@ -33,7 +33,7 @@ func explainPull(h registry.Host, t Translation, r manifest.Result, rc *manifest
 	}
 	// every detail names the path, made from the secret: the registry's code
 	// word alone
-	what, _ := subject(t)
+	what, _ := t.subject()
 	g := *f
 	g.Msg = fmt.Sprintf("%s: %s does not pull through the cache (the registry answered %s; %s)", what, t.ShownRef(), pullProblem(r.Err), hiddenNote)
 	g.Fix = "check the image the variable names, and that the cache rules cover its registry"
@@ -46,7 +46,7 @@ func explainPull(h registry.Host, t Translation, r manifest.Result, rc *manifest
 
 func explainPullOf(h registry.Host, t Translation, r manifest.Result, rc *manifest.RuleCheck) (f *diag.Finding, denied bool) {
 	pos := t.Pos // none for the images input: the finding names the input instead
-	what, inputs := subject(t)
+	what, inputs := t.subject()
 	var ue *manifest.UnavailableError
 	if errors.As(r.Err, &ue) {
 		return &diag.Finding{Pos: pos, Severity: diag.Warning, Code: "ecr/pull-unverified",
@@ -88,13 +88,13 @@ func explainPullOf(h registry.Host, t Translation, r manifest.Result, rc *manife
 	return f, denied
 }
 
-// subject is what a finding about t names first: an entry of the images
+// subject is what a finding about s names first: an entry of the images
 // input names the input (said as a flag on a terminal), others their source.
-func subject(t Translation) (string, []diag.Setting) {
-	if t.From == "images input" {
-		return t.Name + " in the images input", []diag.Setting{{Name: "images"}}
+func (s Source) subject() (string, []diag.Setting) {
+	if s.From == "images input" {
+		return s.Name + " in the images input", []diag.Setting{{Name: "images"}}
 	}
-	return t.From + " " + t.Name, nil
+	return s.From + " " + s.Name, nil
 }
 
 func (p pulled) dockerHub() bool { return p.t.Rule != nil && p.t.Rule.Upstream == "docker.io" }

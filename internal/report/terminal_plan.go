@@ -113,8 +113,11 @@ func terminalImages(p *painter, r *action.Result) {
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
 	for _, t := range r.Translations {
 		src := t.From
-		if t.From == "accessory" {
+		switch t.From {
+		case "accessory":
 			src += " " + t.Name
+		case "images input":
+			src = "--images" // the terminal names flags, not inputs
 		}
 		status := string(t.Status)
 		if t.Note != "" {
